@@ -1,0 +1,152 @@
+//! One level of the hierarchical wheel: 64 slot heads and a bitmap of which
+//! slots hold entries.
+//!
+//! Level `n` divides time into slots of `64^n` ticks. An entry lives at the
+//! lowest level where its deadline and the wheel's `now` share the same slot
+//! at the level above, so every occupied slot on a level is at or after the
+//! slot that `now` falls into (see [`Level::next_occupied_slot`]).
+
+use super::entries::NIL;
+
+/// Slots per level. A power of two so that slot digits are bit fields.
+pub(crate) const SLOTS: usize = 64;
+/// Bits of a tick that select the slot on one level.
+pub(crate) const BITS_PER_LEVEL: u32 = 6;
+/// Levels needed to cover every `u64` tick: `ceil(64 / 6) = 11`. The top level
+/// only ever uses 16 of its slots (tick bits 60..=63).
+pub(crate) const LEVELS: usize = 11;
+
+#[derive(Debug)]
+pub(crate) struct Level {
+    /// Bit `s` is set iff `heads[s]` is not [`NIL`].
+    occupied: u64,
+    /// Head of each slot's intrusive doubly-linked list of slab indices.
+    heads: [u32; SLOTS],
+}
+
+impl Level {
+    pub(crate) fn new() -> Self {
+        Level {
+            occupied: 0,
+            heads: [NIL; SLOTS],
+        }
+    }
+
+    pub(crate) fn head(&self, slot: usize) -> u32 {
+        self.heads[slot]
+    }
+
+    /// Sets a slot's head, keeping the bitmap in step with it.
+    pub(crate) fn set_head(&mut self, slot: usize, head: u32) {
+        self.heads[slot] = head;
+        if head == NIL {
+            self.occupied &= !(1 << slot);
+        } else {
+            self.occupied |= 1 << slot;
+        }
+    }
+
+    /// Empties a slot and returns its old head.
+    pub(crate) fn take_slot(&mut self, slot: usize) -> u32 {
+        let head = self.heads[slot];
+        self.set_head(slot, NIL);
+        head
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.occupied == 0
+    }
+
+    /// The first occupied slot at or after `now_slot`, if any.
+    ///
+    /// The wheel never leaves an entry in a slot before `now_slot` (an entry
+    /// is filed where its deadline's digit differs from `now`'s, and its digit
+    /// is then the larger one; `advance` empties every slot it walks past), so
+    /// no wrap-around search is needed. tokio's wheel writes this as
+    /// `occupied.rotate_right(now_slot).trailing_zeros()` to also catch slots
+    /// that wrapped; here the masked-off low bits are provably zero, and the
+    /// assertion says so.
+    pub(crate) fn next_occupied_slot(&self, now_slot: usize) -> Option<usize> {
+        debug_assert!(now_slot < SLOTS);
+        debug_assert_eq!(
+            self.occupied & ((1u64 << now_slot) - 1),
+            0,
+            "an occupied slot lies behind now"
+        );
+        // Clear the bits below `now_slot`; the lowest remaining set bit is the
+        // nearest occupied slot. trailing_zeros of 0 is 64: nothing occupied.
+        let ahead = self.occupied & (u64::MAX << now_slot);
+        match ahead.trailing_zeros() {
+            64 => None,
+            slot => Some(slot as usize),
+        }
+    }
+}
+
+/// The slot digit of `tick` on `level`.
+pub(crate) fn slot_of(tick: u64, level: usize) -> usize {
+    debug_assert!(level < LEVELS);
+    ((tick >> (level as u32 * BITS_PER_LEVEL)) & (SLOTS as u64 - 1)) as usize
+}
+
+/// The level an entry due at `deadline` is filed on when the wheel is at
+/// `now`: the level of the highest bit in which the two differ. A deadline at
+/// or before `now` goes on level 0 (it is due at the next advance).
+pub(crate) fn level_for(now: u64, deadline: u64) -> usize {
+    // OR-ing in the level-0 mask makes equal ticks land on level 0 and keeps
+    // leading_zeros below 64.
+    let differing = (now ^ deadline) | (SLOTS as u64 - 1);
+    let highest_bit = 63 - differing.leading_zeros();
+    let level = (highest_bit / BITS_PER_LEVEL) as usize;
+    debug_assert!(level < LEVELS);
+    level
+}
+
+/// The first tick of slot `slot` on `level`, in the block of that level that
+/// holds `now`. Bit arithmetic only, so it cannot overflow even at the top.
+pub(crate) fn slot_start(now: u64, level: usize, slot: usize) -> u64 {
+    let shift = level as u32 * BITS_PER_LEVEL;
+    let block_shift = shift + BITS_PER_LEVEL;
+    // The top level's block is the whole u64 range (shift 66 would overflow).
+    let block_mask = u64::MAX.checked_shl(block_shift).unwrap_or(0);
+    (now & block_mask) | ((slot as u64) << shift)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn level_for_boundaries() {
+        assert_eq!(level_for(0, 0), 0);
+        assert_eq!(level_for(0, 63), 0);
+        assert_eq!(level_for(0, 64), 1);
+        assert_eq!(level_for(0, 4095), 1);
+        assert_eq!(level_for(0, 4096), 2);
+        assert_eq!(level_for(0, u64::MAX), 10);
+        assert_eq!(level_for(63, 64), 1);
+        assert_eq!(level_for(u64::MAX - 1, u64::MAX), 0);
+    }
+
+    #[test]
+    fn slot_start_top_level_does_not_overflow() {
+        assert_eq!(slot_start(0, 10, 15), 15 << 60);
+        assert_eq!(slot_start(u64::MAX, 10, 15), 15 << 60);
+        assert_eq!(slot_start(130, 1, 3), 192);
+        assert_eq!(slot_start(4096 + 5, 0, 9), 4096 + 9);
+    }
+
+    #[test]
+    fn next_occupied_slot_finds_nearest_ahead() {
+        let mut level = Level::new();
+        assert_eq!(level.next_occupied_slot(0), None);
+        level.set_head(40, 7);
+        level.set_head(63, 8);
+        assert_eq!(level.next_occupied_slot(0), Some(40));
+        assert_eq!(level.next_occupied_slot(40), Some(40));
+        level.take_slot(40);
+        assert_eq!(level.next_occupied_slot(41), Some(63));
+        level.take_slot(63);
+        assert!(level.is_empty());
+    }
+}
