@@ -2,6 +2,15 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod clock;
+mod driver;
+mod error;
+mod group;
+mod pool;
+mod sync;
+mod task;
 mod wheel;
 
+pub use error::Error;
+pub use group::{Builder, Group, TaskHandle};
 pub use wheel::{Key, Wheel};

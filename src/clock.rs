@@ -1,0 +1,134 @@
+//! Converts between `Instant`s and wheel ticks. Nothing else.
+//!
+//! Deadlines round **up** to a whole tick and "now" rounds **down**, so a
+//! task is handed over only once `floor(now) >= ceil(deadline)`, which
+//! implies `now >= deadline`: nothing ever fires early. The price is at most
+//! one tick of lateness.
+
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Debug)]
+pub(crate) struct Clock {
+    /// Tick 0.
+    origin: Instant,
+    /// Length of a tick in nanoseconds, at least 1.
+    tick_nanos: u128,
+}
+
+impl Clock {
+    /// A clock whose tick 0 is `origin`. A zero tick is taken as 1 ns.
+    pub(crate) fn new(origin: Instant, tick: Duration) -> Clock {
+        Clock {
+            origin,
+            tick_nanos: tick.as_nanos().max(1),
+        }
+    }
+
+    /// The current time.
+    pub(crate) fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    /// The tick length actually in use.
+    pub(crate) fn tick(&self) -> Duration {
+        duration_from_nanos(self.tick_nanos).unwrap_or(Duration::MAX)
+    }
+
+    /// The last tick that has fully begun at `instant` (rounds down).
+    pub(crate) fn tick_floor(&self, instant: Instant) -> u64 {
+        let nanos = instant.saturating_duration_since(self.origin).as_nanos();
+        saturate(nanos / self.tick_nanos)
+    }
+
+    /// The first tick at or after `instant` (rounds up); instants before the
+    /// origin are tick 0, i.e. due at once.
+    pub(crate) fn tick_ceil(&self, instant: Instant) -> u64 {
+        let nanos = instant.saturating_duration_since(self.origin).as_nanos();
+        saturate(nanos.div_ceil(self.tick_nanos))
+    }
+
+    /// The tick of `now + delay`, rounded up, computed without forming the
+    /// `Instant` (which would overflow for `Duration::MAX`): past the end of
+    /// the `u64` range it saturates to `u64::MAX`, "later than anything".
+    pub(crate) fn tick_after(&self, now: Instant, delay: Duration) -> u64 {
+        let nanos = now.saturating_duration_since(self.origin).as_nanos();
+        // Both terms are below 2^96, so the sum cannot overflow a u128.
+        saturate((nanos + delay.as_nanos()).div_ceil(self.tick_nanos))
+    }
+
+    /// When `tick` begins, or `None` if that instant is not representable
+    /// (so far away that waiting for it means waiting forever).
+    pub(crate) fn instant_of(&self, tick: u64) -> Option<Instant> {
+        let nanos = u128::from(tick).checked_mul(self.tick_nanos)?;
+        self.origin.checked_add(duration_from_nanos(nanos)?)
+    }
+}
+
+fn saturate(ticks: u128) -> u64 {
+    u64::try_from(ticks).unwrap_or(u64::MAX)
+}
+
+fn duration_from_nanos(nanos: u128) -> Option<Duration> {
+    let secs = u64::try_from(nanos / 1_000_000_000).ok()?;
+    Some(Duration::new(secs, (nanos % 1_000_000_000) as u32))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    #[test]
+    fn deadlines_round_up_and_now_rounds_down() {
+        let origin = Instant::now();
+        let clock = Clock::new(origin, MS);
+        let t = origin + Duration::from_micros(1500);
+        assert_eq!(clock.tick_floor(t), 1);
+        assert_eq!(clock.tick_ceil(t), 2);
+        assert_eq!(clock.tick_ceil(origin + MS), 1);
+        assert_eq!(clock.tick_floor(origin + MS), 1);
+    }
+
+    #[test]
+    fn a_fired_tick_never_precedes_the_deadline() {
+        let origin = Instant::now();
+        let clock = Clock::new(origin, Duration::from_micros(700));
+        for micros in [0u64, 1, 699, 700, 701, 1399, 1400, 123_457] {
+            let deadline = origin + Duration::from_micros(micros);
+            let tick = clock.tick_ceil(deadline);
+            assert!(clock.instant_of(tick).unwrap() >= deadline);
+            // The first instant whose floor reaches the tick is the tick's start.
+            assert_eq!(clock.tick_floor(clock.instant_of(tick).unwrap()), tick);
+        }
+    }
+
+    #[test]
+    fn extremes_saturate_instead_of_overflowing() {
+        let origin = Instant::now();
+        let clock = Clock::new(origin, MS);
+        assert_eq!(clock.tick_after(origin, Duration::MAX), u64::MAX);
+        // u64::MAX ms is ~584 million years: still an Instant on Linux.
+        assert!(clock.instant_of(u64::MAX).is_some());
+        let hours = Clock::new(origin, Duration::from_secs(3600));
+        assert_eq!(hours.instant_of(u64::MAX), None);
+        let past = origin.checked_sub(Duration::from_secs(5)).unwrap_or(origin);
+        assert_eq!(clock.tick_ceil(past), 0);
+        let nano = Clock::new(origin, Duration::ZERO);
+        assert_eq!(nano.tick(), Duration::from_nanos(1));
+        let huge = Clock::new(origin, Duration::MAX);
+        assert_eq!(huge.tick_after(origin, Duration::from_secs(1)), 1);
+        assert_eq!(huge.tick_floor(origin + Duration::from_secs(1)), 0);
+    }
+
+    #[test]
+    fn tick_after_matches_tick_ceil_of_the_sum() {
+        let origin = Instant::now();
+        let clock = Clock::new(origin, Duration::from_micros(300));
+        let now = origin + Duration::from_micros(1234);
+        for d in [0u64, 1, 299, 300, 301, 10_000] {
+            let d = Duration::from_micros(d);
+            assert_eq!(clock.tick_after(now, d), clock.tick_ceil(now + d));
+        }
+    }
+}

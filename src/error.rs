@@ -1,0 +1,60 @@
+//! What [`Group::wait`](crate::Group::wait) reports.
+
+use std::fmt;
+
+/// Why a group's [`wait`](crate::Group::wait) did not return `Ok`.
+///
+/// When several apply, the group's stop reason wins over panics: a cancelled
+/// group reports [`Error::Canceled`] even if one of its tasks also panicked
+/// (the panic is still counted).
+///
+/// ```
+/// use schedgroup::{Error, Group};
+/// let group = Group::new();
+/// group.cancel();
+/// assert_eq!(group.wait(), Err(Error::Canceled));
+/// assert_eq!(Error::Canceled.to_string(), "the group was cancelled");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Error {
+    /// [`Group::cancel`](crate::Group::cancel) was called (or the group was
+    /// dropped); pending tasks were dropped unrun.
+    Canceled,
+    /// The deadline set with [`Builder::deadline`](crate::Builder::deadline)
+    /// passed; pending tasks were dropped unrun.
+    DeadlineExceeded,
+    /// `count` tasks panicked since the group was built. The other tasks ran
+    /// normally. `message` is the first panic's message, when it was a string.
+    Panicked {
+        /// How many tasks panicked.
+        count: usize,
+        /// The first panic's payload, if it was a `&str` or `String`.
+        message: Option<String>,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Canceled => f.write_str("the group was cancelled"),
+            Error::DeadlineExceeded => f.write_str("the group's deadline passed"),
+            Error::Panicked { count, message } => {
+                write!(f, "{count} task(s) panicked")?;
+                match message {
+                    Some(message) => write!(f, "; the first with: {message}"),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// The text of a panic payload, when it has one.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> Option<String> {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+}

@@ -1,0 +1,379 @@
+//! The public face: `Group`, its `Builder`, and `TaskHandle`.
+
+mod handle;
+mod shared;
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+pub use handle::TaskHandle;
+use shared::{Shared, State};
+
+use crate::clock::Clock;
+use crate::driver::{self, Timers};
+use crate::error::Error;
+use crate::pool::Pool;
+use crate::sync::{thread, Arc, AtomicBool, AtomicUsize, Condvar, Mutex, Ordering};
+use crate::task::Task;
+use crate::wheel::Key;
+
+/// A set of closures that run at or after their deadlines.
+///
+/// One driver thread per group sleeps until the next deadline; due closures
+/// run on worker threads created on demand. `Group` is `Send + Sync` and all
+/// methods take `&self`; clones share the same group, and dropping the last
+/// clone cancels it (see [`Drop`](#impl-Drop-for-Group)).
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use std::sync::Arc;
+/// use std::time::{Duration, Instant};
+/// use schedgroup::Group;
+///
+/// let group = Group::new();
+/// let ran = Arc::new(AtomicUsize::new(0));
+/// for ms in [30, 10, 20] {
+///     let ran = ran.clone();
+///     group.delay(Duration::from_millis(ms), move || {
+///         ran.fetch_add(1, Ordering::SeqCst);
+///     });
+/// }
+/// group.wait().unwrap();
+/// assert_eq!(ran.load(Ordering::SeqCst), 3);
+/// ```
+pub struct Group {
+    shared: Arc<Shared>,
+}
+
+/// Configures a [`Group`]. Obtain one with [`Group::builder`].
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// let group = schedgroup::Group::builder()
+///     .tick(Duration::from_millis(1))
+///     .max_concurrency(8)
+///     .deadline(Instant::now() + Duration::from_secs(5))
+///     .build();
+/// group.delay(Duration::from_millis(1), || {});
+/// group.wait().unwrap();
+/// ```
+#[derive(Clone, Debug)]
+pub struct Builder {
+    tick: Duration,
+    max_concurrency: usize,
+    deadline: Option<Instant>,
+    keep_alive: Duration,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder {
+            tick: Duration::from_millis(1),
+            max_concurrency: default_max_concurrency(),
+            deadline: None,
+            keep_alive: Duration::from_secs(1),
+        }
+    }
+}
+
+/// The number of CPUs, but at least 4, so that a few blocking tasks do not
+/// stall every other one on a small machine.
+fn default_max_concurrency() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .max(4)
+}
+
+impl Builder {
+    /// The wheel's resolution (default 1 ms). Deadlines round up to a whole
+    /// tick, so a task runs at most one tick (plus OS wake-up latency) after
+    /// its deadline and never before it. A zero tick is taken as 1 ns.
+    ///
+    /// ```
+    /// let group = schedgroup::Group::builder()
+    ///     .tick(std::time::Duration::from_micros(100))
+    ///     .build();
+    /// # drop(group);
+    /// ```
+    pub fn tick(mut self, tick: Duration) -> Builder {
+        self.tick = tick;
+        self
+    }
+
+    /// The most tasks of this group that run at once (default: the number of
+    /// CPUs, at least 4). Tasks due beyond the cap wait, in deadline order,
+    /// for a worker. `0` is taken as 1.
+    ///
+    /// ```
+    /// let group = schedgroup::Group::builder().max_concurrency(1).build();
+    /// # drop(group);
+    /// ```
+    pub fn max_concurrency(mut self, max: usize) -> Builder {
+        self.max_concurrency = max.max(1);
+        self
+    }
+
+    /// Cancels the group when `deadline` passes, like a Go context deadline:
+    /// pending tasks are dropped unrun and [`Group::wait`] reports
+    /// [`Error::DeadlineExceeded`]. A deadline already past stops the group
+    /// at once.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use schedgroup::{Error, Group};
+    /// let group = Group::builder().deadline(Instant::now()).build();
+    /// group.delay(Duration::from_secs(1), || unreachable!());
+    /// assert_eq!(group.wait(), Err(Error::DeadlineExceeded));
+    /// ```
+    pub fn deadline(mut self, deadline: Instant) -> Builder {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// How long an idle worker thread waits for work before it exits
+    /// (default 1 s).
+    ///
+    /// ```
+    /// let group = schedgroup::Group::builder()
+    ///     .keep_alive(std::time::Duration::from_millis(100))
+    ///     .build();
+    /// # drop(group);
+    /// ```
+    pub fn keep_alive(mut self, keep_alive: Duration) -> Builder {
+        self.keep_alive = keep_alive;
+        self
+    }
+
+    /// Starts the group's driver thread and returns the group.
+    ///
+    /// # Panics
+    ///
+    /// If the OS refuses to create the driver thread, like
+    /// [`std::thread::spawn`].
+    ///
+    /// ```
+    /// let group = schedgroup::Group::builder().build();
+    /// assert_eq!(group.len(), 0);
+    /// ```
+    pub fn build(self) -> Group {
+        let clock = Clock::new(Instant::now(), self.tick);
+        let stop_at = self.deadline.map(|deadline| clock.tick_ceil(deadline));
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                timers: Timers::new(stop_at),
+                stop: None,
+                panics: 0,
+                first_panic: None,
+            }),
+            driver_wake: Condvar::new(),
+            became_idle: Condvar::new(),
+            in_flight: AtomicUsize::new(0),
+            stopped: AtomicBool::new(false),
+            groups: AtomicUsize::new(1),
+            clock,
+            pool: Pool::new(self.max_concurrency, self.keep_alive),
+            driver: Mutex::new(None),
+        });
+        let driver_shared = Arc::clone(&shared);
+        let handle = thread::Builder::new()
+            .name("schedgroup-driver".into())
+            .spawn(move || driver::drive(&driver_shared))
+            .expect("failed to spawn the schedgroup driver thread");
+        *shared.driver.lock() = Some(handle);
+        Group { shared }
+    }
+}
+
+impl Default for Group {
+    fn default() -> Self {
+        Group::new()
+    }
+}
+
+impl Group {
+    /// A group with the default settings (1 ms tick, no deadline).
+    ///
+    /// ```
+    /// let group = schedgroup::Group::new();
+    /// assert_eq!(group.wait(), Ok(()));
+    /// ```
+    pub fn new() -> Group {
+        Builder::default().build()
+    }
+
+    /// A [`Builder`] with the default settings.
+    ///
+    /// ```
+    /// let group = schedgroup::Group::builder().max_concurrency(2).build();
+    /// # drop(group);
+    /// ```
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+
+    /// Runs `f` once `delay` has passed. Any delay is accepted:
+    /// `Duration::MAX` means "after everything else" (in practice never)
+    /// and does not overflow. After [`cancel`](Group::cancel), `f` is
+    /// dropped unrun and the returned handle is inert.
+    ///
+    /// ```
+    /// let group = schedgroup::Group::new();
+    /// group.delay(std::time::Duration::from_millis(5), || println!("hi"));
+    /// group.wait().unwrap();
+    /// ```
+    pub fn delay<F>(&self, delay: Duration, f: F) -> TaskHandle
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        let tick = self.shared.clock.tick_after(self.shared.now(), delay);
+        self.insert(tick, Task::new(f))
+    }
+
+    /// Runs `f` at or after `deadline`. A deadline in the past runs `f` as
+    /// soon as the driver sees it. After [`cancel`](Group::cancel), `f` is
+    /// dropped unrun and the returned handle is inert.
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// let group = schedgroup::Group::new();
+    /// group.schedule(Instant::now(), || println!("now"));
+    /// group.wait().unwrap();
+    /// ```
+    pub fn schedule<F>(&self, deadline: Instant, f: F) -> TaskHandle
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        let tick = self.shared.clock.tick_ceil(deadline);
+        self.insert(tick, Task::new(f))
+    }
+
+    fn insert(&self, tick: u64, task: Task) -> TaskHandle {
+        let mut state = self.shared.state.lock();
+        if state.stop.is_some() {
+            drop(state);
+            drop(task);
+            return TaskHandle::new(Arc::clone(&self.shared), Key::DANGLING);
+        }
+        let (key, wake) = state.timers.insert(tick, task);
+        if wake {
+            self.shared.driver_wake.notify_one();
+        }
+        drop(state);
+        TaskHandle::new(Arc::clone(&self.shared), key)
+    }
+
+    /// Cancels the group, like cancelling the context of a Go `schedgroup`:
+    /// every pending task is dropped unrun (its closure dropped before this
+    /// returns), later schedules are dropped too, and [`wait`](Group::wait)
+    /// reports [`Error::Canceled`] once the tasks already running finish.
+    /// Calling it again does nothing.
+    ///
+    /// ```
+    /// use schedgroup::{Error, Group};
+    /// let group = Group::new();
+    /// group.delay(std::time::Duration::from_secs(1), || unreachable!());
+    /// group.cancel();
+    /// assert_eq!(group.len(), 0);
+    /// assert_eq!(group.wait(), Err(Error::Canceled));
+    /// ```
+    pub fn cancel(&self) {
+        self.shared.stop(Error::Canceled);
+    }
+
+    /// Blocks until the group is idle: no task pending and none running.
+    ///
+    /// * `Ok(())` once that happens, if nothing went wrong;
+    /// * `Err(Error::Canceled)` / `Err(Error::DeadlineExceeded)` after
+    ///   [`cancel`](Group::cancel) or the builder's deadline, as soon as the
+    ///   tasks already running have finished;
+    /// * `Err(Error::Panicked { .. })` if any task panicked (panics are
+    ///   counted for the group's life, so every later `wait` says so too).
+    ///
+    /// When it returns, no task of the group is running. It may be called
+    /// again, from any thread; the group stays usable after `Ok`.
+    ///
+    /// ```
+    /// let group = schedgroup::Group::new();
+    /// group.delay(std::time::Duration::from_millis(1), || {});
+    /// assert_eq!(group.wait(), Ok(()));
+    /// assert_eq!(group.wait(), Ok(()));
+    /// ```
+    pub fn wait(&self) -> Result<(), Error> {
+        let mut state = self.shared.state.lock();
+        while !self.shared.is_idle(&state) {
+            self.shared.became_idle.wait(&mut state);
+        }
+        state.outcome()
+    }
+
+    /// How many tasks are pending: scheduled, not yet started, not cancelled.
+    ///
+    /// ```
+    /// let group = schedgroup::Group::new();
+    /// group.delay(std::time::Duration::from_secs(60), || {});
+    /// assert_eq!(group.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.shared.state.lock().timers.wheel.len()
+    }
+
+    /// Whether no task is pending.
+    ///
+    /// ```
+    /// assert!(schedgroup::Group::new().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Clone for Group {
+    /// Another handle to the same group.
+    fn clone(&self) -> Group {
+        self.shared.groups.fetch_add(1, Ordering::SeqCst);
+        Group {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl Drop for Group {
+    /// Dropping the last handle cancels the group: pending and queued
+    /// closures are dropped unrun, the driver thread is stopped and joined,
+    /// and idle workers exit. Tasks already running finish on their worker
+    /// threads, which then exit too.
+    fn drop(&mut self) {
+        if self.shared.groups.fetch_sub(1, Ordering::SeqCst) != 1 {
+            return;
+        }
+        let pending = {
+            let mut state = self.shared.state.lock();
+            state.timers.shut_down();
+            self.shared.driver_wake.notify_one();
+            self.shared.stop_locked(&mut state, Error::Canceled)
+        };
+        drop(pending);
+        let queued = self.shared.pool.shut_down();
+        let count = queued.len();
+        drop(queued);
+        self.shared.finish_in_flight(count);
+        let driver = self.shared.driver.lock().take();
+        if let Some(driver) = driver {
+            // The driver drops closures too; if one of them held the last
+            // `Group`, we are on the driver thread and must not join it.
+            if driver.thread().id() != thread::current().id() {
+                let _ = driver.join();
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Group {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Group")
+            .field("pending", &self.len())
+            .field("tick", &self.shared.clock.tick())
+            .finish()
+    }
+}
