@@ -12,7 +12,9 @@ use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
-use crate::sync::{thread, Arc, Condvar, Mutex};
+use std::cell::Cell;
+
+use crate::sync::{thread, thread_local, Arc, Condvar, Mutex};
 use crate::task::Task;
 
 /// How a task handed to the pool ended.
@@ -156,9 +158,30 @@ impl Pool {
     }
 }
 
+thread_local! {
+    /// The address of the owner whose task this thread is running, or 0.
+    static RUNNING_TASK_OF: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Whether the calling thread is in the middle of running one of `owner`'s
+/// tasks (so that, for instance, waiting for all of them would wait for
+/// itself).
+pub(crate) fn runs_task_of<O: Owner + ?Sized>(owner: &O) -> bool {
+    RUNNING_TASK_OF.with(|running| running.get() == owner_address(owner))
+}
+
+fn owner_address<O: ?Sized>(owner: &O) -> usize {
+    owner as *const O as *const () as usize
+}
+
 fn run_one<O: Owner + ?Sized>(owner: &O, task: Task) {
     let outcome = if owner.may_start() {
-        match catch_unwind(AssertUnwindSafe(|| task.run())) {
+        // Saved and restored rather than cleared: the inline fallback may run
+        // a task on a thread that is itself inside another owner's task.
+        let outer = RUNNING_TASK_OF.with(|running| running.replace(owner_address(owner)));
+        let result = catch_unwind(AssertUnwindSafe(|| task.run()));
+        RUNNING_TASK_OF.with(|running| running.set(outer));
+        match result {
             Ok(()) => Outcome::Ran,
             Err(payload) => Outcome::Panicked(payload),
         }

@@ -50,7 +50,7 @@ impl TaskHandle {
         let task = {
             let mut state = self.shared.state.lock();
             let task = state.timers.wheel.remove(self.key);
-            if task.is_some() && self.shared.is_idle(&state) {
+            if task.is_some() && self.shared.is_idle(&state, 0) {
                 self.shared.became_idle.notify_all();
             }
             task

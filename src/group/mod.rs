@@ -12,7 +12,7 @@ use shared::{Shared, State};
 use crate::clock::Clock;
 use crate::driver::{self, Timers};
 use crate::error::Error;
-use crate::pool::Pool;
+use crate::pool::{self, Pool};
 use crate::sync::{thread, Arc, AtomicBool, AtomicUsize, Condvar, Mutex, Ordering};
 use crate::task::Task;
 use crate::wheel::Key;
@@ -169,6 +169,7 @@ impl Builder {
             driver_wake: Condvar::new(),
             became_idle: Condvar::new(),
             in_flight: AtomicUsize::new(0),
+            waiting_tasks: AtomicUsize::new(0),
             stopped: AtomicBool::new(false),
             groups: AtomicUsize::new(1),
             clock,
@@ -293,6 +294,10 @@ impl Group {
     /// When it returns, no task of the group is running. It may be called
     /// again, from any thread; the group stays usable after `Ok`.
     ///
+    /// Called from inside one of the group's own tasks, it waits for every
+    /// other task (tasks that are waiting too excepted) instead of hanging
+    /// on itself.
+    ///
     /// ```
     /// let group = schedgroup::Group::new();
     /// group.delay(std::time::Duration::from_millis(1), || {});
@@ -300,11 +305,7 @@ impl Group {
     /// assert_eq!(group.wait(), Ok(()));
     /// ```
     pub fn wait(&self) -> Result<(), Error> {
-        let mut state = self.shared.state.lock();
-        while !self.shared.is_idle(&state) {
-            self.shared.became_idle.wait(&mut state);
-        }
-        state.outcome()
+        self.shared.wait_idle(pool::runs_task_of(&*self.shared))
     }
 
     /// How many tasks are pending: scheduled, not yet started, not cancelled.

@@ -21,6 +21,11 @@ pub(crate) struct Shared {
     /// Tasks that left the wheel and have not finished: queued or running.
     /// Atomic so that finishing a task takes no lock unless it is the last.
     pub(crate) in_flight: AtomicUsize,
+    /// Tasks of this group that are themselves blocked in `wait()`. They are
+    /// in flight but must not count as busy for each other, or a task that
+    /// waits for its own group would wait for itself forever. Changed only
+    /// under the lock; atomic so that finishers can read it without it.
+    pub(crate) waiting_tasks: AtomicUsize,
     /// Mirrors `State::stop.is_some()` for workers, which check it before
     /// starting each task without taking the lock.
     pub(crate) stopped: AtomicBool,
@@ -53,10 +58,39 @@ impl State {
 }
 
 impl Shared {
-    /// Whether `wait()` may return, given the locked state.
-    pub(crate) fn is_idle(&self, state: &State) -> bool {
-        self.in_flight.load(Ordering::SeqCst) == 0
+    /// Whether `wait()` may return, given the locked state: nothing pending
+    /// (or the group stopped) and nothing in flight but `excused` tasks.
+    pub(crate) fn is_idle(&self, state: &State, excused: usize) -> bool {
+        self.in_flight.load(Ordering::SeqCst) == excused
             && (state.timers.wheel.is_empty() || state.stop.is_some())
+    }
+
+    /// Blocks until idle. A waiter that is itself one of this group's tasks
+    /// excuses every task that is waiting too, itself included.
+    pub(crate) fn wait_idle(&self, from_own_task: bool) -> Result<(), Error> {
+        let mut state = self.state.lock();
+        if from_own_task {
+            // SeqCst, paired with `finish_in_flight`: either a finisher sees
+            // this increment and notifies, or we see its decrement below.
+            self.waiting_tasks.fetch_add(1, Ordering::SeqCst);
+            // Other waiting tasks now have one more excuse.
+            self.became_idle.notify_all();
+        }
+        loop {
+            let excused = if from_own_task {
+                self.waiting_tasks.load(Ordering::SeqCst)
+            } else {
+                0
+            };
+            if self.is_idle(&state, excused) {
+                break;
+            }
+            self.became_idle.wait(&mut state);
+        }
+        if from_own_task {
+            self.waiting_tasks.fetch_sub(1, Ordering::SeqCst);
+        }
+        state.outcome()
     }
 
     /// Stops the group for `reason` unless it is stopped already: pending
@@ -94,7 +128,7 @@ impl Shared {
         }
         let before = self.in_flight.fetch_sub(count, Ordering::SeqCst);
         debug_assert!(before >= count, "more tasks finished than were fired");
-        if before == count {
+        if before == count || self.waiting_tasks.load(Ordering::SeqCst) > 0 {
             // Taking the lock orders this notify after any waiter's check:
             // a waiter that saw `in_flight > 0` is already parked on the
             // condvar by the time the lock is ours.
