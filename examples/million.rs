@@ -1,0 +1,60 @@
+//! The README's main command: a million closures pending on one `Group`.
+//!
+//! ```text
+//! cargo run --release --example million
+//! cargo run --release --example million -- --tasks 100000 --delay 1
+//! cargo run --release --example million -- --help
+//! ```
+//!
+//! Each experiment (`--mode`) is one module under `examples/million/` and
+//! prints its own table; the shared pieces are the flags (`args`), the
+//! `/proc/self/status` reader (`procfs`), the counter every closure captures
+//! (`tally`), the progress line (`watch`) and formatting (`report`).
+//! (A crate root looks for its modules beside itself, hence the `#[path]`s.)
+
+#[path = "million/args.rs"]
+mod args;
+#[path = "million/procfs.rs"]
+mod procfs;
+#[path = "million/report.rs"]
+mod report;
+#[path = "million/schedule.rs"]
+mod schedule;
+#[path = "million/tally.rs"]
+mod tally;
+#[path = "million/watch.rs"]
+mod watch;
+
+use std::process::ExitCode;
+
+use args::{Mode, Parsed, UsageError};
+
+/// An experiment that ran but did not come out right (exit status 1).
+pub struct Failure(pub String);
+
+fn main() -> ExitCode {
+    let argv = std::env::args_os()
+        .skip(1)
+        .map(|arg| arg.to_string_lossy().into_owned());
+    let config = match args::parse(argv) {
+        Ok(Parsed::Run(config)) => config,
+        Ok(Parsed::Help) => {
+            println!("{}", args::usage());
+            return ExitCode::SUCCESS;
+        }
+        Err(UsageError(message)) => {
+            eprintln!("error: {message}\n\n{}", args::usage());
+            return ExitCode::from(2);
+        }
+    };
+    let result = match config.mode {
+        Mode::Schedule => schedule::run(&config),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
