@@ -13,14 +13,23 @@ pub(crate) struct Clock {
     origin: Instant,
     /// Length of a tick in nanoseconds, at least 1.
     tick_nanos: u128,
+    /// The same, as a u64 for the fast path (saturated; unused if it did).
+    tick_nanos_u64: u64,
 }
+
+/// Spans below this many seconds (136 years) take the u64 fast path, whose
+/// nanosecond counts cannot overflow; longer ones the exact u128 path. A u128
+/// division is a library call costing ~40 instructions on every schedule.
+const FAST_PATH_SECS: u64 = 1 << 32;
 
 impl Clock {
     /// A clock whose tick 0 is `origin`. A zero tick is taken as 1 ns.
     pub(crate) fn new(origin: Instant, tick: Duration) -> Clock {
+        let tick_nanos = tick.as_nanos().max(1);
         Clock {
             origin,
-            tick_nanos: tick.as_nanos().max(1),
+            tick_nanos,
+            tick_nanos_u64: u64::try_from(tick_nanos).unwrap_or(u64::MAX),
         }
     }
 
@@ -36,24 +45,34 @@ impl Clock {
 
     /// The last tick that has fully begun at `instant` (rounds down).
     pub(crate) fn tick_floor(&self, instant: Instant) -> u64 {
-        let nanos = instant.saturating_duration_since(self.origin).as_nanos();
-        saturate(nanos / self.tick_nanos)
+        let since = instant.saturating_duration_since(self.origin);
+        match fast_nanos(since) {
+            Some(nanos) => nanos / self.tick_nanos_u64,
+            None => saturate(since.as_nanos() / self.tick_nanos),
+        }
     }
 
     /// The first tick at or after `instant` (rounds up); instants before the
     /// origin are tick 0, i.e. due at once.
     pub(crate) fn tick_ceil(&self, instant: Instant) -> u64 {
-        let nanos = instant.saturating_duration_since(self.origin).as_nanos();
-        saturate(nanos.div_ceil(self.tick_nanos))
+        let since = instant.saturating_duration_since(self.origin);
+        match fast_nanos(since) {
+            Some(nanos) => nanos.div_ceil(self.tick_nanos_u64),
+            None => saturate(since.as_nanos().div_ceil(self.tick_nanos)),
+        }
     }
 
     /// The tick of `now + delay`, rounded up, computed without forming the
     /// `Instant` (which would overflow for `Duration::MAX`): past the end of
     /// the `u64` range it saturates to `u64::MAX`, "later than anything".
     pub(crate) fn tick_after(&self, now: Instant, delay: Duration) -> u64 {
-        let nanos = now.saturating_duration_since(self.origin).as_nanos();
+        let since = now.saturating_duration_since(self.origin);
+        if let (Some(since), Some(delay)) = (fast_nanos(since), fast_nanos(delay)) {
+            // Each term is below 2^62, so the sum fits.
+            return (since + delay).div_ceil(self.tick_nanos_u64);
+        }
         // Both terms are below 2^96, so the sum cannot overflow a u128.
-        saturate((nanos + delay.as_nanos()).div_ceil(self.tick_nanos))
+        saturate((since.as_nanos() + delay.as_nanos()).div_ceil(self.tick_nanos))
     }
 
     /// When `tick` begins, or `None` if that instant is not representable
@@ -62,6 +81,12 @@ impl Clock {
         let nanos = u128::from(tick).checked_mul(self.tick_nanos)?;
         self.origin.checked_add(duration_from_nanos(nanos)?)
     }
+}
+
+/// The span in nanoseconds as a u64, if it is short enough for the fast path.
+fn fast_nanos(span: Duration) -> Option<u64> {
+    (span.as_secs() < FAST_PATH_SECS)
+        .then(|| span.as_secs() * 1_000_000_000 + u64::from(span.subsec_nanos()))
 }
 
 fn saturate(ticks: u128) -> u64 {
@@ -119,6 +144,32 @@ mod tests {
         let huge = Clock::new(origin, Duration::MAX);
         assert_eq!(huge.tick_after(origin, Duration::from_secs(1)), 1);
         assert_eq!(huge.tick_floor(origin + Duration::from_secs(1)), 0);
+    }
+
+    #[test]
+    fn fast_and_exact_paths_agree_at_the_boundary() {
+        let origin = Instant::now();
+        let clock = Clock::new(origin, Duration::from_micros(700));
+        let edge = Duration::from_secs(FAST_PATH_SECS);
+        for span in [
+            edge - Duration::from_nanos(1),
+            edge,
+            edge + Duration::from_nanos(1),
+        ] {
+            let exact = span.as_nanos().div_ceil(700_000) as u64;
+            assert_eq!(clock.tick_after(origin, span), exact);
+            if let Some(instant) = origin.checked_add(span) {
+                assert_eq!(clock.tick_ceil(instant), exact);
+                assert_eq!(
+                    clock.tick_floor(instant),
+                    (span.as_nanos() / 700_000) as u64
+                );
+            }
+        }
+        // Far-future delays stay ordered instead of collapsing together.
+        let a = clock.tick_after(origin, Duration::from_secs(600 * 365 * 86_400));
+        let b = clock.tick_after(origin, Duration::from_secs(700 * 365 * 86_400));
+        assert!(a < b && b < u64::MAX);
     }
 
     #[test]
