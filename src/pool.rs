@@ -136,9 +136,15 @@ impl Pool {
                 break;
             }
             queue.idle += 1;
-            let timed_out = self
-                .work_arrived
-                .wait_until(&mut queue, Instant::now() + self.keep_alive);
+            // A keep-alive too long to add to now (Duration::MAX) means
+            // "never exit while the pool lives".
+            let timed_out = match Instant::now().checked_add(self.keep_alive) {
+                Some(deadline) => self.work_arrived.wait_until(&mut queue, deadline),
+                None => {
+                    self.work_arrived.wait(&mut queue);
+                    false
+                }
+            };
             queue.idle -= 1;
             if timed_out && queue.tasks.is_empty() {
                 break;
