@@ -1,144 +1,263 @@
-//! The one driver thread of a group: advance the wheel to now, take every
-//! due task as one batch, hand the batch on, and park until the next
-//! occupied slot or until woken. It never polls.
+//! The one driver thread of a group: advance every shard's wheel to now,
+//! take the due tasks as one batch in deadline order, hand the batch on, and
+//! park until the next occupied slot or until woken. It never polls.
 //!
-//! Wake-ups are decided under the same lock as the wheel: the driver records
-//! the tick it parks until ([`Timers::parked_until`]) before it waits, and a
-//! schedule that lands earlier notifies it. Because both happen under the
-//! lock, and the condvar releases the lock atomically, no wake-up is lost.
+//! Tasks are filed in one of several [`Shard`]s (one wheel and one lock
+//! each) so that threads scheduling at once do not contend on a lock.
+//!
+//! **Wake-ups.** The driver publishes the tick it will sleep until in
+//! [`DriverLink::parked_until`]; a schedule earlier than that unparks it.
+//! Before it scans the shards, the driver raises `parked_until` to
+//! [`SCANNING`], so any schedule that races with the scan unparks it too;
+//! the parker keeps one token, so an unpark that arrives before the park
+//! makes the park return at once. No wake-up can be lost, and the only
+//! spurious ones are for schedules that overlap a scan.
+
+use std::time::Instant;
 
 use crate::clock::Clock;
-use crate::sync::{unlocked, wait_until_or_forever, Arc, Condvar, Mutex, MutexGuard};
+use crate::sync::{Arc, AtomicU64, Mutex, Ordering, Parker, Unparker};
 use crate::wheel::{Key, Wheel};
 
-/// "Not parked": the driver is awake and will look at the wheel before it
-/// parks again, so nobody needs to wake it.
+/// The driver is awake and will scan the shards before it parks again.
 const AWAKE: u64 = 0;
-/// Parked with no deadline at all.
-const FOREVER: u64 = u64::MAX;
+/// The driver is scanning (or about to): every schedule must unpark it.
+const SCANNING: u64 = u64::MAX;
 
-/// The timing state the driver shares with schedulers, kept inside the
-/// group's lock.
+/// What schedulers need in order to talk to the driver.
 #[derive(Debug)]
-pub(crate) struct Timers<T> {
-    pub(crate) wheel: Wheel<T>,
-    /// The tick the driver sleeps until, [`AWAKE`] or [`FOREVER`].
-    parked_until: u64,
-    /// The tick at which the owner's deadline passes, if it has one.
-    stop_at: Option<u64>,
-    /// Set once: the driver exits at its next look.
-    shut_down: bool,
+pub(crate) struct DriverLink {
+    pub(crate) clock: Clock,
+    /// The tick the driver sleeps until, [`AWAKE`] or [`SCANNING`].
+    parked_until: AtomicU64,
+    unparker: Unparker,
 }
 
-impl<T> Timers<T> {
-    pub(crate) fn new(stop_at: Option<u64>) -> Self {
-        Timers {
-            wheel: Wheel::new(),
-            parked_until: AWAKE,
-            stop_at,
-            shut_down: false,
+impl DriverLink {
+    pub(crate) fn new(clock: Clock, unparker: Unparker) -> Self {
+        DriverLink {
+            clock,
+            parked_until: AtomicU64::new(AWAKE),
+            unparker,
         }
     }
 
-    /// Files `task` for `deadline`; the `bool` says whether the driver must
-    /// be notified because it sleeps past that deadline.
-    pub(crate) fn insert(&mut self, deadline: u64, task: T) -> (Key, bool) {
-        let key = self.wheel.insert(deadline, task);
-        (key, self.must_wake_for(deadline))
+    /// Wakes the driver now (to shut down, or to notice a change).
+    pub(crate) fn wake(&self) {
+        self.unparker.unpark();
     }
 
-    /// Moves a pending task; `(moved, must_wake)`.
-    pub(crate) fn reset(&mut self, key: Key, deadline: u64) -> (bool, bool) {
-        let moved = self.wheel.reset(key, deadline);
-        (moved, moved && self.must_wake_for(deadline))
-    }
-
-    /// Asks the driver to exit; the caller notifies it.
-    pub(crate) fn shut_down(&mut self) {
-        self.shut_down = true;
-    }
-
-    fn must_wake_for(&self, deadline: u64) -> bool {
-        // A parked driver's deadline is never AWAKE (0), so `deadline < 0`
-        // being impossible is exactly "awake: it will see the wheel anyway".
-        // Equal ticks need no wake: the driver fires them when it wakes.
-        deadline < self.parked_until
+    /// Wakes the driver if it sleeps past `deadline`. SeqCst pairs with the
+    /// store of [`SCANNING`] in [`drive`]: if this load misses that store,
+    /// the driver's scan comes after our insert and sees it.
+    fn wake_if_before(&self, deadline: u64) {
+        if deadline < self.parked_until.load(Ordering::SeqCst) {
+            self.unparker.unpark();
+        }
     }
 }
 
-/// What the driver needs from the group that owns it.
-pub(crate) trait Host: Send + Sync + 'static {
-    type State;
-    type Task: Send;
-
-    fn state(&self) -> &Mutex<Self::State>;
-    fn timers(state: &mut Self::State) -> &mut Timers<Self::Task>;
-    /// The condvar the driver parks on; schedulers notify it.
-    fn driver_wake(&self) -> &Condvar;
-    fn clock(&self) -> &Clock;
-    /// Under the lock, before it is released: `count` tasks left the wheel
-    /// to run, so that nobody sees them neither pending nor in flight.
-    fn fired(&self, state: &mut Self::State, count: usize);
-    /// Under the lock: the deadline given in `Timers::new` has passed.
-    /// Returns whatever must be dropped outside the lock.
-    fn deadline_passed(&self, state: &mut Self::State) -> Vec<Self::Task>;
-    /// Outside the lock: run the batch. Must leave it empty.
-    fn dispatch(this: &Arc<Self>, batch: &mut Vec<Self::Task>);
+/// One wheel and its lock.
+#[derive(Debug)]
+pub(crate) struct Shard<T> {
+    state: Mutex<ShardState<T>>,
+    link: Arc<DriverLink>,
 }
 
-/// The driver thread's body; returns once the timers are shut down.
-pub(crate) fn drive<H: Host>(host: &Arc<H>) {
-    let mut batch = Vec::new();
-    let mut state = host.state().lock();
-    loop {
-        let now = host.clock().tick_floor(host.clock().now());
-        let timers = H::timers(&mut state);
-        if timers.shut_down {
-            return;
-        }
-        timers.parked_until = AWAKE;
-        let mut garbage = Vec::new();
-        if timers.stop_at.is_some_and(|stop| stop <= now) {
-            timers.stop_at = None;
-            garbage = host.deadline_passed(&mut state);
-        }
-        let timers = H::timers(&mut state);
-        timers.wheel.advance(now, |_key, task| batch.push(task));
-        if !batch.is_empty() || !garbage.is_empty() {
-            host.fired(&mut state, batch.len());
-            // Run and drop user code without the lock, then look again:
-            // time has passed and tasks may have been scheduled meanwhile.
-            unlocked(&mut state, || {
-                H::dispatch(host, &mut batch);
-                drop(garbage);
-            });
-            continue;
-        }
-        if timers.wheel.is_empty() && timers.wheel.capacity() > SHRINK_ABOVE {
-            // A burst has drained: give its memory back.
-            timers.wheel.shrink_to_fit();
-        }
-        park(&**host, &mut state);
-    }
+#[derive(Debug)]
+struct ShardState<T> {
+    wheel: Wheel<T>,
+    /// Bumped on every insert and removal, so that an observer can tell
+    /// that a shard it saw empty twice stayed empty in between.
+    version: u64,
+    /// Set once when the owner stops: later inserts are refused.
+    closed: bool,
 }
 
 /// Below this many slab slots an empty wheel keeps its memory for reuse.
 const SHRINK_ABOVE: usize = 4096;
 
-/// Sleeps until the next occupied slot, the owner's deadline, or a notify.
-fn park<H: Host>(host: &H, state: &mut MutexGuard<'_, H::State>) {
-    let timers = H::timers(state);
-    let next = match (timers.wheel.next_deadline(), timers.stop_at) {
-        (Some(a), Some(b)) => a.min(b),
-        (a, b) => a.or(b).unwrap_or(FOREVER),
-    };
-    // Tick 0 can only be due already, and AWAKE must not be a park deadline.
-    let next = next.max(1);
-    timers.parked_until = next;
-    let deadline = if next == FOREVER {
+impl<T> Shard<T> {
+    pub(crate) fn new(link: Arc<DriverLink>) -> Self {
+        Shard {
+            state: Mutex::new(ShardState {
+                wheel: Wheel::new(),
+                version: 0,
+                closed: false,
+            }),
+            link,
+        }
+    }
+
+    pub(crate) fn link(&self) -> &DriverLink {
+        &self.link
+    }
+
+    /// Files `task` for tick `deadline`, or gives it back if the shard is
+    /// closed.
+    pub(crate) fn insert(&self, deadline: u64, task: T) -> Result<Key, T> {
+        let mut state = self.state.lock();
+        if state.closed {
+            return Err(task);
+        }
+        let key = state.wheel.insert(deadline, task);
+        state.version += 1;
+        // Checked under the lock: the driver's scan of this shard is either
+        // before this insert (then it sees SCANNING or its new deadline
+        // here) or after it (then the scan sees the task).
+        self.link.wake_if_before(deadline);
+        Ok(key)
+    }
+
+    /// Takes a pending task out. If that empties the shard, the driver is
+    /// woken so that the owner can notice the group may be idle.
+    pub(crate) fn remove(&self, key: Key) -> Option<T> {
+        let mut state = self.state.lock();
+        let task = state.wheel.remove(key)?;
+        state.version += 1;
+        if state.wheel.is_empty() {
+            self.link.wake();
+        }
+        Some(task)
+    }
+
+    /// Moves a pending task; `false` if the key is stale.
+    pub(crate) fn reset(&self, key: Key, deadline: u64) -> bool {
+        let mut state = self.state.lock();
+        let moved = state.wheel.reset(key, deadline);
+        if moved {
+            self.link.wake_if_before(deadline);
+        }
+        moved
+    }
+
+    pub(crate) fn contains(&self, key: Key) -> bool {
+        self.state.lock().wheel.contains(key)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.state.lock().wheel.len()
+    }
+
+    /// `(is_empty, version)`: see [`ShardState::version`].
+    pub(crate) fn snapshot(&self) -> (bool, u64) {
+        let state = self.state.lock();
+        (state.wheel.is_empty(), state.version)
+    }
+
+    /// Refuses all later inserts and returns every pending task.
+    pub(crate) fn close(&self) -> Vec<T> {
+        let mut state = self.state.lock();
+        state.closed = true;
+        state.version += 1;
+        state.wheel.drain().collect()
+    }
+
+    /// Moves every task due at `now` into `batch` with its deadline, calls
+    /// `fired` with their number before the lock is released, and returns
+    /// `(next_deadline, is_empty)`.
+    fn advance(
+        &self,
+        now: u64,
+        batch: &mut Vec<(u64, T)>,
+        fired: impl FnOnce(usize),
+    ) -> (Option<u64>, bool) {
+        let mut state = self.state.lock();
+        let before = batch.len();
+        state
+            .wheel
+            .advance_with_deadlines(now, |_key, deadline, task| batch.push((deadline, task)));
+        let count = batch.len() - before;
+        if count > 0 {
+            state.version += 1;
+            // Under the lock, so nobody sees these tasks neither pending nor
+            // in flight.
+            fired(count);
+        }
+        if state.wheel.is_empty() && state.wheel.capacity() > SHRINK_ABOVE {
+            // A burst has drained: give its memory back.
+            state.wheel.shrink_to_fit();
+        }
+        (state.wheel.next_deadline(), state.wheel.is_empty())
+    }
+}
+
+/// What the driver needs from the group that owns it.
+pub(crate) trait Host: Send + Sync + 'static {
+    type Task: Send;
+
+    fn shards(&self) -> &[Arc<Shard<Self::Task>>];
+    fn link(&self) -> &DriverLink;
+    /// Whether the driver must exit.
+    fn shutting_down(&self) -> bool;
+    /// `count` tasks left a wheel to run; called under that shard's lock.
+    fn fired(&self, count: usize);
+    /// The deadline given to [`drive`] has passed.
+    fn deadline_passed(&self);
+    /// A scan found every shard empty and fired nothing.
+    fn all_empty(&self);
+    /// Run the batch (no lock held). Must leave it empty.
+    fn dispatch(this: &Arc<Self>, batch: &mut Vec<Self::Task>);
+}
+
+/// The driver thread's body; returns once the host is shutting down.
+pub(crate) fn drive<H: Host>(host: &Arc<H>, parker: Parker, mut stop_at: Option<u64>) {
+    let link = host.link();
+    let mut due: Vec<(u64, H::Task)> = Vec::new();
+    let mut batch: Vec<H::Task> = Vec::new();
+    loop {
+        if host.shutting_down() {
+            return;
+        }
+        link.parked_until.store(SCANNING, Ordering::SeqCst);
+        let now = link.clock.tick_floor(link.clock.now());
+        if stop_at.is_some_and(|stop| stop <= now) {
+            stop_at = None;
+            host.deadline_passed();
+        }
+        let mut next = stop_at;
+        let mut all_empty = true;
+        let mut shards_that_fired = 0;
+        for shard in host.shards() {
+            let before = due.len();
+            let (shard_next, empty) = shard.advance(now, &mut due, |count| host.fired(count));
+            shards_that_fired += usize::from(due.len() > before);
+            next = earliest(next, shard_next);
+            all_empty &= empty;
+        }
+        if !due.is_empty() {
+            link.parked_until.store(AWAKE, Ordering::SeqCst);
+            if shards_that_fired > 1 {
+                // Each shard's run is already in order: a stable sort merges.
+                due.sort_by_key(|&(deadline, _)| deadline);
+            }
+            batch.extend(due.drain(..).map(|(_, task)| task));
+            H::dispatch(host, &mut batch);
+            // Time passed while dispatching: look again before parking.
+            continue;
+        }
+        if all_empty {
+            host.all_empty();
+        }
+        // Tick 0 is always due already, and AWAKE must not be a deadline.
+        let next = next.unwrap_or(SCANNING).max(1);
+        link.parked_until.store(next, Ordering::SeqCst);
+        parker.park(deadline_of(&link.clock, next));
+    }
+}
+
+fn earliest(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// When to wake for tick `next`; `None` (never) for ticks out of reach.
+fn deadline_of(clock: &Clock, next: u64) -> Option<Instant> {
+    if next == SCANNING {
         None
     } else {
-        host.clock().instant_of(next)
-    };
-    wait_until_or_forever(host.driver_wake(), state, deadline);
+        clock.instant_of(next)
+    }
 }

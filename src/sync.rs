@@ -7,8 +7,6 @@
 //! Both sides expose the same small API (parking_lot's shape: `lock()`
 //! without poisoning, condvar waits on `&mut guard`).
 
-use std::time::Instant;
-
 pub(crate) use imp::*;
 
 #[cfg(not(feature = "loom"))]
@@ -16,7 +14,7 @@ mod imp {
     use std::time::Instant;
 
     pub(crate) use parking_lot::MutexGuard;
-    pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
     pub(crate) use std::sync::Arc;
     pub(crate) use std::thread;
     pub(crate) use std::thread_local;
@@ -34,9 +32,37 @@ mod imp {
         }
     }
 
-    /// Runs `f` with the lock released, then takes it back.
-    pub(crate) fn unlocked<T, R>(guard: &mut MutexGuard<'_, T>, f: impl FnOnce() -> R) -> R {
-        MutexGuard::unlocked(guard, f)
+    /// A one-token parker: an `unpark` before `park` makes the next park
+    /// return at once, so a wake-up can never be lost between deciding to
+    /// park and parking.
+    #[derive(Debug, Default)]
+    pub(crate) struct Parker(crossbeam_utils::sync::Parker);
+
+    #[derive(Clone, Debug)]
+    pub(crate) struct Unparker(crossbeam_utils::sync::Unparker);
+
+    impl Parker {
+        pub(crate) fn new() -> Parker {
+            Parker(crossbeam_utils::sync::Parker::new())
+        }
+
+        pub(crate) fn unparker(&self) -> Unparker {
+            Unparker(self.0.unparker().clone())
+        }
+
+        /// Parks until unparked or until `deadline` (forever if `None`).
+        pub(crate) fn park(&self, deadline: Option<Instant>) {
+            match deadline {
+                Some(deadline) => self.0.park_deadline(deadline),
+                None => self.0.park(),
+            }
+        }
+    }
+
+    impl Unparker {
+        pub(crate) fn unpark(&self) {
+            self.0.unpark();
+        }
     }
 
     #[derive(Debug, Default)]
@@ -75,10 +101,22 @@ mod imp {
     use std::ops::{Deref, DerefMut};
     use std::time::Instant;
 
-    pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
     pub(crate) use loom::sync::Arc;
     pub(crate) use loom::thread;
-    pub(crate) use loom::thread_local;
+
+    /// loom's `thread_local!` matches the initialiser as a plain `expr`,
+    /// which (in loom's edition) does not accept std's `const { .. }` form:
+    /// strip the `const` and hand the rest to loom.
+    macro_rules! loom_thread_local {
+        ($(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = const { $init:expr };) => {
+            loom::thread_local!($(#[$attr])* $vis static $name: $t = $init;);
+        };
+        ($($rest:tt)*) => {
+            loom::thread_local!($($rest)*);
+        };
+    }
+    pub(crate) use loom_thread_local as thread_local;
 
     #[derive(Debug, Default)]
     pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
@@ -86,7 +124,6 @@ mod imp {
     /// loom's condvar takes the guard by value; holding it in an `Option`
     /// lets the wrappers below keep parking_lot's `&mut guard` shape.
     pub(crate) struct MutexGuard<'a, T> {
-        mutex: &'a Mutex<T>,
         inner: Option<loom::sync::MutexGuard<'a, T>>,
     }
 
@@ -97,18 +134,9 @@ mod imp {
 
         pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
             MutexGuard {
-                mutex: self,
                 inner: Some(self.0.lock().unwrap_or_else(|e| e.into_inner())),
             }
         }
-    }
-
-    /// Runs `f` with the lock released, then takes it back.
-    pub(crate) fn unlocked<T, R>(guard: &mut MutexGuard<'_, T>, f: impl FnOnce() -> R) -> R {
-        drop(guard.inner.take());
-        let result = f();
-        guard.inner = Some(guard.mutex.0.lock().unwrap_or_else(|e| e.into_inner()));
-        result
     }
 
     impl<T> Deref for MutexGuard<'_, T> {
@@ -121,6 +149,45 @@ mod imp {
     impl<T> DerefMut for MutexGuard<'_, T> {
         fn deref_mut(&mut self) -> &mut T {
             self.inner.as_mut().expect("guard present outside a wait")
+        }
+    }
+
+    /// The same one-token parker, from a loom mutex and condvar.
+    #[derive(Debug, Default)]
+    pub(crate) struct Parker(Arc<ParkerInner>);
+
+    #[derive(Clone, Debug)]
+    pub(crate) struct Unparker(Arc<ParkerInner>);
+
+    #[derive(Debug, Default)]
+    pub(crate) struct ParkerInner {
+        token: Mutex<bool>,
+        unparked: Condvar,
+    }
+
+    impl Parker {
+        pub(crate) fn new() -> Parker {
+            Parker(Arc::new(ParkerInner::default()))
+        }
+
+        pub(crate) fn unparker(&self) -> Unparker {
+            Unparker(Arc::clone(&self.0))
+        }
+
+        /// loom has no time: a park with a deadline waits for an unpark.
+        pub(crate) fn park(&self, _deadline: Option<Instant>) {
+            let mut token = self.0.token.lock();
+            while !*token {
+                self.0.unparked.wait(&mut token);
+            }
+            *token = false;
+        }
+    }
+
+    impl Unparker {
+        pub(crate) fn unpark(&self) {
+            *self.0.token.lock() = true;
+            self.0.unparked.notify_one();
         }
     }
 
@@ -159,18 +226,20 @@ mod imp {
     }
 }
 
-/// Waits for a notification, or until `deadline` if there is one. Returns
-/// `true` if it timed out.
-pub(crate) fn wait_until_or_forever<T>(
-    condvar: &Condvar,
-    guard: &mut MutexGuard<'_, T>,
-    deadline: Option<Instant>,
-) -> bool {
-    match deadline {
-        Some(deadline) => condvar.wait_until(guard, deadline),
-        None => {
-            condvar.wait(guard);
-            false
+imp::thread_local! {
+    static THREAD_INDEX: std::cell::Cell<usize> = const { std::cell::Cell::new(usize::MAX) };
+}
+
+/// A small number fixed for the calling thread, handed out round-robin, so
+/// that threads that start together get different numbers (and so different
+/// shards). A plain std atomic even under loom: it only spreads threads out
+/// and orders nothing, so there is nothing to model.
+pub(crate) fn thread_index() -> usize {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    THREAD_INDEX.with(|index| {
+        if index.get() == usize::MAX {
+            index.set(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
         }
-    }
+        index.get()
+    })
 }

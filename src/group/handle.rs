@@ -3,12 +3,14 @@
 use std::fmt;
 use std::time::Instant;
 
-use super::shared::Shared;
+use crate::driver::Shard;
 use crate::sync::Arc;
+use crate::task::Task;
 use crate::wheel::Key;
 
-/// Cancels or reschedules one task. Cheap to clone (one reference count);
-/// `Send + Sync`; may outlive its group (every call then answers `false`).
+/// Cancels or reschedules one task. Cheap to clone (one reference count, on
+/// the scheduling thread's own shard); `Send + Sync`; may outlive its group
+/// (every call then answers `false`).
 ///
 /// Both methods are generation-checked: once the task has started or been
 /// cancelled, the handle can never affect another task, even one that
@@ -27,13 +29,13 @@ use crate::wheel::Key;
 /// ```
 #[derive(Clone)]
 pub struct TaskHandle {
-    shared: Arc<Shared>,
+    shard: Arc<Shard<Task>>,
     key: Key,
 }
 
 impl TaskHandle {
-    pub(crate) fn new(shared: Arc<Shared>, key: Key) -> TaskHandle {
-        TaskHandle { shared, key }
+    pub(crate) fn new(shard: Arc<Shard<Task>>, key: Key) -> TaskHandle {
+        TaskHandle { shard, key }
     }
 
     /// Stops the task before it starts. `true` iff this call stopped it: it
@@ -47,15 +49,9 @@ impl TaskHandle {
     /// assert!(handle.cancel());
     /// ```
     pub fn cancel(&self) -> bool {
-        let task = {
-            let mut state = self.shared.state.lock();
-            let task = state.timers.wheel.remove(self.key);
-            if task.is_some() && self.shared.is_idle(&state, 0) {
-                self.shared.became_idle.notify_all();
-            }
-            task
-        };
-        task.is_some()
+        // The closure is dropped here, after the shard's lock is released:
+        // its captures' Drop may call back into the group.
+        self.shard.remove(self.key).is_some()
     }
 
     /// Moves a pending task to a new deadline, earlier or later; a deadline
@@ -71,13 +67,8 @@ impl TaskHandle {
     /// assert!(!handle.reset(Instant::now())); // it has run
     /// ```
     pub fn reset(&self, deadline: Instant) -> bool {
-        let tick = self.shared.clock.tick_ceil(deadline);
-        let mut state = self.shared.state.lock();
-        let (moved, wake) = state.timers.reset(self.key, tick);
-        if wake {
-            self.shared.driver_wake.notify_one();
-        }
-        moved
+        let tick = self.shard.link().clock.tick_ceil(deadline);
+        self.shard.reset(self.key, tick)
     }
 
     /// Whether the task is still waiting for its deadline (not started, not
@@ -91,7 +82,7 @@ impl TaskHandle {
     /// assert!(!handle.is_pending());
     /// ```
     pub fn is_pending(&self) -> bool {
-        self.shared.state.lock().timers.wheel.contains(self.key)
+        self.shard.contains(self.key)
     }
 }
 

@@ -7,13 +7,13 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 pub use handle::TaskHandle;
-use shared::{Shared, State};
+use shared::{Control, Shared};
 
 use crate::clock::Clock;
-use crate::driver::{self, Timers};
+use crate::driver::{self, DriverLink, Shard};
 use crate::error::Error;
 use crate::pool::{self, Pool};
-use crate::sync::{thread, Arc, AtomicBool, AtomicUsize, Condvar, Mutex, Ordering};
+use crate::sync::{thread, Arc, AtomicBool, AtomicUsize, Condvar, Mutex, Ordering, Parker};
 use crate::task::Task;
 use crate::wheel::Key;
 
@@ -132,7 +132,8 @@ impl Builder {
     }
 
     /// How long an idle worker thread waits for work before it exits
-    /// (default 1 s).
+    /// (default 1 s). `Duration::MAX` keeps idle workers until the group is
+    /// dropped; `Duration::ZERO` lets each exit as soon as the queue is empty.
     ///
     /// ```
     /// let group = schedgroup::Group::builder()
@@ -159,31 +160,39 @@ impl Builder {
     pub fn build(self) -> Group {
         let clock = Clock::new(Instant::now(), self.tick);
         let stop_at = self.deadline.map(|deadline| clock.tick_ceil(deadline));
+        let parker = Parker::new();
+        let link = Arc::new(DriverLink::new(clock, parker.unparker()));
+        let shards = (0..shard_count())
+            .map(|_| Arc::new(Shard::new(Arc::clone(&link))))
+            .collect();
         let shared = Arc::new(Shared {
-            state: Mutex::new(State {
-                timers: Timers::new(stop_at),
-                stop: None,
-                panics: 0,
-                first_panic: None,
-            }),
-            driver_wake: Condvar::new(),
+            shards,
+            link,
+            control: Mutex::new(Control::default()),
             became_idle: Condvar::new(),
             in_flight: AtomicUsize::new(0),
             waiting_tasks: AtomicUsize::new(0),
             stopped: AtomicBool::new(false),
+            shutting_down: AtomicBool::new(false),
             groups: AtomicUsize::new(1),
-            clock,
             pool: Pool::new(self.max_concurrency, self.keep_alive),
             driver: Mutex::new(None),
         });
         let driver_shared = Arc::clone(&shared);
         let handle = thread::Builder::new()
             .name("schedgroup-driver".into())
-            .spawn(move || driver::drive(&driver_shared))
+            .spawn(move || driver::drive(&driver_shared, parker, stop_at))
             .expect("failed to spawn the schedgroup driver thread");
         *shared.driver.lock() = Some(handle);
         Group { shared }
     }
+}
+
+/// Shards per group: twice the CPUs, rounded up to a power of two, so that
+/// threads scheduling at once rarely share one.
+fn shard_count() -> usize {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    (2 * cpus).next_power_of_two()
 }
 
 impl Default for Group {
@@ -227,7 +236,8 @@ impl Group {
     where
         F: FnOnce() + Send + 'static,
     {
-        let tick = self.shared.clock.tick_after(self.shared.now(), delay);
+        let clock = &self.shared.link.clock;
+        let tick = clock.tick_after(clock.now(), delay);
         self.insert(tick, Task::new(f))
     }
 
@@ -245,23 +255,22 @@ impl Group {
     where
         F: FnOnce() + Send + 'static,
     {
-        let tick = self.shared.clock.tick_ceil(deadline);
+        let tick = self.shared.link.clock.tick_ceil(deadline);
         self.insert(tick, Task::new(f))
     }
 
     fn insert(&self, tick: u64, task: Task) -> TaskHandle {
-        let mut state = self.shared.state.lock();
-        if state.stop.is_some() {
-            drop(state);
-            drop(task);
-            return TaskHandle::new(Arc::clone(&self.shared), Key::DANGLING);
-        }
-        let (key, wake) = state.timers.insert(tick, task);
-        if wake {
-            self.shared.driver_wake.notify_one();
-        }
-        drop(state);
-        TaskHandle::new(Arc::clone(&self.shared), key)
+        let shard = self.shared.shard();
+        let key = match shard.insert(tick, task) {
+            Ok(key) => key,
+            // The group is stopped: drop the closure (no lock is held) and
+            // hand back a handle that names nothing.
+            Err(refused) => {
+                drop(refused);
+                Key::DANGLING
+            }
+        };
+        TaskHandle::new(Arc::clone(shard), key)
     }
 
     /// Cancels the group, like cancelling the context of a Go `schedgroup`:
@@ -316,7 +325,7 @@ impl Group {
     /// assert_eq!(group.len(), 1);
     /// ```
     pub fn len(&self) -> usize {
-        self.shared.state.lock().timers.wheel.len()
+        self.shared.len()
     }
 
     /// Whether no task is pending.
@@ -348,13 +357,9 @@ impl Drop for Group {
         if self.shared.groups.fetch_sub(1, Ordering::SeqCst) != 1 {
             return;
         }
-        let pending = {
-            let mut state = self.shared.state.lock();
-            state.timers.shut_down();
-            self.shared.driver_wake.notify_one();
-            self.shared.stop_locked(&mut state, Error::Canceled)
-        };
-        drop(pending);
+        self.shared.shutting_down.store(true, Ordering::SeqCst);
+        self.shared.link.wake();
+        self.shared.stop(Error::Canceled);
         let queued = self.shared.pool.shut_down();
         let count = queued.len();
         drop(queued);
@@ -374,7 +379,7 @@ impl fmt::Debug for Group {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Group")
             .field("pending", &self.len())
-            .field("tick", &self.shared.clock.tick())
+            .field("tick", &self.shared.link.clock.tick())
             .finish()
     }
 }

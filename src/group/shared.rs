@@ -1,49 +1,50 @@
 //! The state one group's threads share, and the two roles it plays: host of
 //! the driver and owner of the pool.
 
-use std::time::Instant;
-
-use crate::clock::Clock;
-use crate::driver::{Host, Timers};
+use crate::driver::{DriverLink, Host, Shard};
 use crate::error::{panic_message, Error};
 use crate::pool::{Outcome, Owner, Pool};
-use crate::sync::{thread, Arc, AtomicBool, AtomicUsize, Condvar, Mutex, Ordering};
+use crate::sync::{
+    thread, thread_index, Arc, AtomicBool, AtomicUsize, Condvar, Mutex, MutexGuard, Ordering,
+};
 use crate::task::Task;
 
 pub(crate) struct Shared {
-    pub(crate) state: Mutex<State>,
-    /// The driver parks on this; schedules that land before its wake-up
-    /// notify it.
-    pub(crate) driver_wake: Condvar,
-    /// `wait()` parks on this; notified whenever the group may have become
-    /// idle (or stopped).
+    /// Where tasks wait. A thread always files into the same shard, so
+    /// threads scheduling at once touch different locks and counters.
+    pub(crate) shards: Box<[Arc<Shard<Task>>]>,
+    pub(crate) link: Arc<DriverLink>,
+    /// Stop reason and panics; `wait()` parks on `became_idle` with it.
+    pub(crate) control: Mutex<Control>,
+    /// Notified whenever the group may have become idle (or stopped).
     pub(crate) became_idle: Condvar,
-    /// Tasks that left the wheel and have not finished: queued or running.
+    /// Tasks that left a wheel and have not finished: queued or running.
     /// Atomic so that finishing a task takes no lock unless it is the last.
     pub(crate) in_flight: AtomicUsize,
     /// Tasks of this group that are themselves blocked in `wait()`. They are
     /// in flight but must not count as busy for each other, or a task that
     /// waits for its own group would wait for itself forever. Changed only
-    /// under the lock; atomic so that finishers can read it without it.
+    /// under `control`; atomic so that finishers can read it without it.
     pub(crate) waiting_tasks: AtomicUsize,
-    /// Mirrors `State::stop.is_some()` for workers, which check it before
-    /// starting each task without taking the lock.
+    /// Mirrors `Control::stop.is_some()` for workers, which check it before
+    /// starting each task without taking a lock.
     pub(crate) stopped: AtomicBool,
+    /// Set when the last `Group` is dropped: the driver exits.
+    pub(crate) shutting_down: AtomicBool,
     /// Live `Group` values; the last one to go shuts everything down.
     pub(crate) groups: AtomicUsize,
-    pub(crate) clock: Clock,
     pub(crate) pool: Pool,
     pub(crate) driver: Mutex<Option<thread::JoinHandle<()>>>,
 }
 
-pub(crate) struct State {
-    pub(crate) timers: Timers<Task>,
+#[derive(Debug, Default)]
+pub(crate) struct Control {
     pub(crate) stop: Option<Error>,
     pub(crate) panics: usize,
     pub(crate) first_panic: Option<String>,
 }
 
-impl State {
+impl Control {
     /// What `wait()` reports once the group is idle.
     pub(crate) fn outcome(&self) -> Result<(), Error> {
         match (&self.stop, self.panics) {
@@ -58,17 +59,50 @@ impl State {
 }
 
 impl Shared {
-    /// Whether `wait()` may return, given the locked state: nothing pending
-    /// (or the group stopped) and nothing in flight but `excused` tasks.
-    pub(crate) fn is_idle(&self, state: &State, excused: usize) -> bool {
-        self.in_flight.load(Ordering::SeqCst) == excused
-            && (state.timers.wheel.is_empty() || state.stop.is_some())
+    /// This thread's shard.
+    pub(crate) fn shard(&self) -> &Arc<Shard<Task>> {
+        &self.shards[thread_index() % self.shards.len()]
+    }
+
+    /// Tasks pending across all shards.
+    pub(crate) fn len(&self) -> usize {
+        self.shards.iter().map(|shard| shard.len()).sum()
+    }
+
+    /// Whether `wait()` may return: nothing pending (or the group stopped)
+    /// and nothing in flight but `excused` tasks, all at one instant.
+    ///
+    /// The shards are locked one at a time, so a single pass could miss a
+    /// task filed into a shard already looked at. Looking twice, with the
+    /// in-flight count read in between, and finding every shard empty and
+    /// unchanged (same version) both times, proves that at the moment of that
+    /// read nothing was pending (a task that fires bumps its shard's version
+    /// and enters `in_flight` under the shard's lock).
+    pub(crate) fn is_idle(&self, control: &Control, excused: usize) -> bool {
+        if control.stop.is_some() {
+            return self.in_flight.load(Ordering::SeqCst) == excused;
+        }
+        let mut versions = Vec::with_capacity(self.shards.len());
+        for shard in self.shards.iter() {
+            let (empty, version) = shard.snapshot();
+            if !empty {
+                return false;
+            }
+            versions.push(version);
+        }
+        if self.in_flight.load(Ordering::SeqCst) != excused {
+            return false;
+        }
+        self.shards
+            .iter()
+            .zip(versions)
+            .all(|(shard, version)| shard.snapshot() == (true, version))
     }
 
     /// Blocks until idle. A waiter that is itself one of this group's tasks
     /// excuses every task that is waiting too, itself included.
     pub(crate) fn wait_idle(&self, from_own_task: bool) -> Result<(), Error> {
-        let mut state = self.state.lock();
+        let mut control = self.control.lock();
         if from_own_task {
             // SeqCst, paired with `finish_in_flight`: either a finisher sees
             // this increment and notifies, or we see its decrement below.
@@ -82,43 +116,41 @@ impl Shared {
             } else {
                 0
             };
-            if self.is_idle(&state, excused) {
+            if self.is_idle(&control, excused) {
                 break;
             }
-            self.became_idle.wait(&mut state);
+            self.became_idle.wait(&mut control);
         }
         if from_own_task {
             self.waiting_tasks.fetch_sub(1, Ordering::SeqCst);
         }
-        state.outcome()
+        control.outcome()
     }
 
-    /// Stops the group for `reason` unless it is stopped already: pending
-    /// tasks are taken out of the wheel and returned, for the caller to drop
-    /// once the lock is released.
-    pub(crate) fn stop_locked(&self, state: &mut State, reason: Error) -> Vec<Task> {
-        if state.stop.is_some() {
-            return Vec::new();
-        }
-        state.stop = Some(reason);
-        self.stopped.store(true, Ordering::SeqCst);
-        let pending = state.timers.wheel.drain().collect();
-        self.became_idle.notify_all();
-        pending
-    }
-
-    /// Stops the group and drops every pending or queued closure, outside
-    /// the lock. Running tasks finish on their own.
+    /// Stops the group for `reason` unless it is stopped already: every
+    /// shard refuses new tasks, and pending and queued closures are dropped
+    /// (outside any lock). Running tasks finish on their own.
     pub(crate) fn stop(&self, reason: Error) {
         let pending = {
-            let mut state = self.state.lock();
-            self.stop_locked(&mut state, reason)
+            let mut control = self.control.lock();
+            let pending = self.stop_locked(&mut control, reason);
+            self.became_idle.notify_all();
+            pending
         };
         drop(pending);
         let queued = self.pool.take_queued();
         let count = queued.len();
         drop(queued);
         self.finish_in_flight(count);
+    }
+
+    fn stop_locked(&self, control: &mut MutexGuard<'_, Control>, reason: Error) -> Vec<Task> {
+        if control.stop.is_some() {
+            return Vec::new();
+        }
+        control.stop = Some(reason);
+        self.stopped.store(true, Ordering::SeqCst);
+        self.shards.iter().flat_map(|shard| shard.close()).collect()
     }
 
     /// `count` in-flight tasks are done; wakes `wait()` if that was the last.
@@ -129,47 +161,46 @@ impl Shared {
         let before = self.in_flight.fetch_sub(count, Ordering::SeqCst);
         debug_assert!(before >= count, "more tasks finished than were fired");
         if before == count || self.waiting_tasks.load(Ordering::SeqCst) > 0 {
-            // Taking the lock orders this notify after any waiter's check:
-            // a waiter that saw `in_flight > 0` is already parked on the
-            // condvar by the time the lock is ours.
-            let _state = self.state.lock();
-            self.became_idle.notify_all();
+            self.notify_maybe_idle();
         }
     }
 
-    pub(crate) fn now(&self) -> Instant {
-        self.clock.now()
+    fn notify_maybe_idle(&self) {
+        // Taking the lock orders this notify after any waiter's check: a
+        // waiter that saw the group busy is already parked on the condvar by
+        // the time the lock is ours.
+        let _control = self.control.lock();
+        self.became_idle.notify_all();
     }
 }
 
 impl Host for Shared {
-    type State = State;
     type Task = Task;
 
-    fn state(&self) -> &Mutex<State> {
-        &self.state
+    fn shards(&self) -> &[Arc<Shard<Task>>] {
+        &self.shards
     }
 
-    fn timers(state: &mut State) -> &mut Timers<Task> {
-        &mut state.timers
+    fn link(&self) -> &DriverLink {
+        &self.link
     }
 
-    fn driver_wake(&self) -> &Condvar {
-        &self.driver_wake
+    fn shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::SeqCst)
     }
 
-    fn clock(&self) -> &Clock {
-        &self.clock
-    }
-
-    fn fired(&self, _state: &mut State, count: usize) {
+    fn fired(&self, count: usize) {
         self.in_flight.fetch_add(count, Ordering::SeqCst);
     }
 
-    fn deadline_passed(&self, state: &mut State) -> Vec<Task> {
-        // Tasks already queued in the pool are dropped by the workers, which
-        // check `stopped` before starting each one.
-        self.stop_locked(state, Error::DeadlineExceeded)
+    fn deadline_passed(&self) {
+        self.stop(Error::DeadlineExceeded);
+    }
+
+    fn all_empty(&self) {
+        if self.in_flight.load(Ordering::SeqCst) == 0 {
+            self.notify_maybe_idle();
+        }
     }
 
     fn dispatch(this: &Arc<Self>, batch: &mut Vec<Task>) {
@@ -190,10 +221,10 @@ impl Owner for Shared {
         if let Outcome::Panicked(payload) = outcome {
             let message = panic_message(&*payload);
             {
-                let mut state = self.state.lock();
-                state.panics += 1;
-                if state.first_panic.is_none() {
-                    state.first_panic = message;
+                let mut control = self.control.lock();
+                control.panics += 1;
+                if control.first_panic.is_none() {
+                    control.first_panic = message;
                 }
             }
             // A payload whose own Drop panics must not take the worker down.

@@ -306,6 +306,15 @@ impl<T> Wheel<T> {
     /// assert_eq!(out, ['a', 'b', 'z']);
     /// ```
     pub fn advance(&mut self, now: u64, mut expired: impl FnMut(Key, T)) {
+        self.advance_with_deadlines(now, |key, _deadline, value| expired(key, value));
+    }
+
+    /// [`advance`](Wheel::advance), also handing over each entry's deadline.
+    pub(crate) fn advance_with_deadlines(
+        &mut self,
+        now: u64,
+        mut expired: impl FnMut(Key, u64, T),
+    ) {
         let target = now.max(self.now);
         self.hand_over_overdue(&mut expired);
         while let Some((level, slot)) = self.next_occupied() {
@@ -445,7 +454,7 @@ impl<T> Wheel<T> {
 
     /// Hands over the overdue entries, earliest deadline first. They are all
     /// behind `now`, so they come before anything in a slot.
-    fn hand_over_overdue(&mut self, expired: &mut impl FnMut(Key, T)) {
+    fn hand_over_overdue(&mut self, expired: &mut impl FnMut(Key, u64, T)) {
         if self.overdue_head == NIL {
             return;
         }
@@ -460,16 +469,16 @@ impl<T> Wheel<T> {
         order.sort_unstable();
         // Unlink one at a time so a panicking `expired` leaves the rest
         // linked and the wheel consistent.
-        for &(_, index) in &order {
+        for &(deadline, index) in &order {
             self.unlink(index);
             let (key, value) = self.take(index);
-            expired(key, value);
+            expired(key, deadline, value);
         }
         self.overdue_scratch = order;
     }
 
     /// Hands over a level-0 slot: every entry in it is due exactly now.
-    fn hand_over_slot(&mut self, slot: usize, expired: &mut impl FnMut(Key, T)) {
+    fn hand_over_slot(&mut self, slot: usize, expired: &mut impl FnMut(Key, u64, T)) {
         loop {
             let index = self.levels[0].head(slot);
             if index == NIL {
@@ -478,7 +487,7 @@ impl<T> Wheel<T> {
             debug_assert_eq!(self.entries[index as usize].deadline, self.now);
             self.unlink(index);
             let (key, value) = self.take(index);
-            expired(key, value);
+            expired(key, self.now, value);
         }
     }
 
