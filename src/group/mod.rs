@@ -191,6 +191,10 @@ impl Builder {
 /// Shards per group: twice the CPUs, rounded up to a power of two, so that
 /// threads scheduling at once rarely share one.
 fn shard_count() -> usize {
+    if cfg!(feature = "loom") {
+        // Two still model the cross-shard logic, at far fewer interleavings.
+        return 2;
+    }
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     (2 * cpus).next_power_of_two()
 }
