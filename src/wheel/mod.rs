@@ -289,8 +289,9 @@ impl<T> Wheel<T> {
     }
 
     /// Moves the wheel to tick `now` and hands every entry whose deadline is
-    /// at or before it to `expired`, in non-decreasing deadline order (entries
-    /// with equal deadlines in no particular order). A `now` behind
+    /// at or before it to `expired`, in non-decreasing deadline order; entries
+    /// with equal deadlines come out in the order they were inserted (or
+    /// reset to that deadline). A `now` behind
     /// [`Wheel::now`] is taken as `Wheel::now`: time never goes back.
     ///
     /// If `expired` panics, the entries not yet handed over stay in the wheel,
@@ -393,7 +394,13 @@ impl<T> Wheel<T> {
         })
     }
 
-    /// Links an unlinked entry into the list its deadline belongs to.
+    /// Links an unlinked entry at the tail of the list its deadline belongs
+    /// to, so that entries due at the same tick come out first in, first
+    /// out.
+    ///
+    /// Lists are circular in one direction only: the head's `prev` is the
+    /// tail (so appending is O(1) without a tail array), while the tail's
+    /// `next` is [`NIL`] (so walks end).
     fn file(&mut self, index: u32) {
         let deadline = self.entries[index as usize].deadline;
         let location = if deadline < self.now {
@@ -404,14 +411,18 @@ impl<T> Wheel<T> {
             Location::slot(level, slot_of(deadline, level))
         };
         let head = self.head(location);
-        if head != NIL {
+        let entry = &mut self.entries[index as usize];
+        entry.next = NIL;
+        entry.location = location;
+        if head == NIL {
+            entry.prev = index;
+            self.set_head(location, index);
+        } else {
+            let tail = self.entries[head as usize].prev;
+            self.entries[index as usize].prev = tail;
+            self.entries[tail as usize].next = index;
             self.entries[head as usize].prev = index;
         }
-        let entry = &mut self.entries[index as usize];
-        entry.prev = NIL;
-        entry.next = head;
-        entry.location = location;
-        self.set_head(location, index);
     }
 
     /// Unlinks a linked entry from its list in O(1).
@@ -422,14 +433,19 @@ impl<T> Wheel<T> {
             location,
             ..
         } = self.entries[index as usize];
-        if prev == NIL {
-            debug_assert_eq!(self.head(location), index);
+        let head = self.head(location);
+        if index == head {
             self.set_head(location, next);
+            if next != NIL {
+                // The new head inherits the pointer to the tail.
+                self.entries[next as usize].prev = prev;
+            }
         } else {
             self.entries[prev as usize].next = next;
-        }
-        if next != NIL {
-            self.entries[next as usize].prev = prev;
+            let after = if next == NIL { head } else { next };
+            // Either the next entry's back link, or (removing the tail) the
+            // head's pointer to the tail.
+            self.entries[after as usize].prev = prev;
         }
     }
 
@@ -466,7 +482,9 @@ impl<T> Wheel<T> {
             order.push((entry.deadline, index));
             index = entry.next;
         }
-        order.sort_unstable();
+        // Stable, over the list's first-in-first-out order: equal
+        // deadlines keep the order they were filed in.
+        order.sort_by_key(|&(deadline, _)| deadline);
         // Unlink one at a time so a panicking `expired` leaves the rest
         // linked and the wheel consistent.
         for &(deadline, index) in &order {
@@ -525,6 +543,32 @@ mod tests {
         type Task = Box<dyn FnOnce() + Send>;
         assert_eq!(std::mem::size_of::<Entry<Task>>(), 40);
         assert_eq!(std::mem::size_of::<Entry<u64>>(), 32);
+    }
+
+    #[test]
+    fn equal_deadlines_come_out_first_in_first_out() {
+        // Same deadline filed on level 0, on level 2 (cascaded twice), and
+        // overdue; plus removals from the head, middle and tail of a slot.
+        for deadline in [5u64, 5000, 300_000] {
+            let mut wheel = Wheel::new();
+            let keys: Vec<Key> = (0..10).map(|i| wheel.insert(deadline, i)).collect();
+            assert_eq!(wheel.remove(keys[0]), Some(0));
+            assert_eq!(wheel.remove(keys[5]), Some(5));
+            assert_eq!(wheel.remove(keys[9]), Some(9));
+            wheel.insert(deadline, 10);
+            assert!(wheel.reset(keys[1], deadline)); // to the back of the line
+            let mut out = Vec::new();
+            wheel.advance(deadline, |_, v| out.push(v));
+            assert_eq!(out, [2, 3, 4, 6, 7, 8, 10, 1], "deadline {deadline}");
+        }
+        let mut wheel = Wheel::new();
+        wheel.advance(100, |_, _: u32| {});
+        for i in 0..5 {
+            wheel.insert(7, i);
+        }
+        let mut out = Vec::new();
+        wheel.advance(100, |_, v| out.push(v));
+        assert_eq!(out, [0, 1, 2, 3, 4]);
     }
 
     #[test]
