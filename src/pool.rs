@@ -12,28 +12,28 @@ use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
-use crate::sync::{thread, thread_local, Arc, Condvar, Mutex};
+use crate::sync::{thread, thread_local, Arc, Condvar, Mutex, MutexGuard};
 use crate::task::Task;
-
-/// How a task handed to the pool ended.
-pub(crate) enum Outcome {
-    Ran,
-    Panicked(Box<dyn Any + Send>),
-    /// The owner refused to start it (e.g. the group was cancelled); the
-    /// closure was dropped unrun.
-    Dropped,
-}
 
 /// What the pool needs from whoever owns it.
 pub(crate) trait Owner: Send + Sync + 'static {
     fn pool(&self) -> &Pool;
     /// Asked right before each task starts; `false` drops it unrun.
     fn may_start(&self) -> bool;
-    /// Told after each task handed to the pool, whatever became of it.
-    fn finished(&self, outcome: Outcome);
+    /// Told as soon as a task panics (the payload, for its message).
+    fn panicked(&self, payload: Box<dyn Any + Send>);
+    /// Told once `count` tasks handed to the pool are over, whatever became
+    /// of them (ran, panicked or dropped unrun). Workers settle whole chunks
+    /// at once, so this is not called once per task.
+    fn finished(&self, count: usize);
 }
+
+/// Most tasks a worker takes from the queue per lock. Small enough that a
+/// slow task delays few others; large enough that a million-task burst
+/// takes the queue lock ~16k times instead of a million.
+const MAX_CHUNK: usize = 64;
 
 #[derive(Debug)]
 pub(crate) struct Pool {
@@ -48,6 +48,10 @@ struct Queue {
     tasks: VecDeque<Task>,
     workers: usize,
     idle: usize,
+    /// Workers whose task is blocked waiting for its own group. They do not
+    /// count against the cap, or a capped pool whose running tasks all wait
+    /// for queued ones would never run those.
+    blocked: usize,
     shut_down: bool,
 }
 
@@ -70,13 +74,18 @@ impl Pool {
         let mut queue = self.queue.lock();
         if queue.shut_down {
             drop(queue);
-            for task in batch.drain(..) {
-                drop(task);
-                owner.finished(Outcome::Dropped);
-            }
+            let count = batch.len();
+            batch.clear();
+            owner.finished(count);
             return;
         }
         queue.tasks.extend(batch.drain(..));
+        self.wake_or_spawn(owner, queue);
+    }
+
+    /// Wakes idle workers for the queued tasks and spawns more, up to the
+    /// cap, for those the idle ones cannot take.
+    fn wake_or_spawn<O: Owner>(&self, owner: &Arc<O>, mut queue: MutexGuard<'_, Queue>) {
         let waiting = queue.tasks.len();
         if queue.idle > 0 {
             if waiting >= queue.idle {
@@ -88,7 +97,8 @@ impl Pool {
             }
         }
         let wanted = waiting.saturating_sub(queue.idle);
-        let room = self.max_workers - queue.workers;
+        let active = queue.workers - queue.blocked;
+        let room = self.max_workers.saturating_sub(active);
         for _ in 0..wanted.min(room) {
             let worker_owner = Arc::clone(owner);
             let spawned = thread::Builder::new()
@@ -105,6 +115,25 @@ impl Pool {
             drop(queue);
             self.run_queued_inline(&**owner);
         }
+    }
+
+    /// The calling task is about to block until its own group is idle:
+    /// hands the tasks this worker claimed back to the queue (they would
+    /// otherwise wait behind the blocked task) and lets another worker take
+    /// this one's place under the cap. Undo with [`Pool::unblock`].
+    pub(crate) fn block<O: Owner>(&self, owner: &Arc<O>) {
+        let claimed = CLAIMED.with(|claimed| std::mem::take(&mut *claimed.borrow_mut()));
+        let mut queue = self.queue.lock();
+        queue.blocked += 1;
+        for task in claimed.into_iter().rev() {
+            queue.tasks.push_front(task);
+        }
+        self.wake_or_spawn(owner, queue);
+    }
+
+    /// The task that called [`Pool::block`] is running again.
+    pub(crate) fn unblock(&self) {
+        self.queue.lock().blocked -= 1;
     }
 
     /// Stops the pool: idle workers exit, busy ones exit after their task.
@@ -126,9 +155,19 @@ impl Pool {
     fn work<O: Owner + ?Sized>(&self, owner: &O) {
         let mut queue = self.queue.lock();
         loop {
-            if let Some(task) = queue.tasks.pop_front() {
+            if !queue.tasks.is_empty() {
+                // A fair share, so that the other workers get work too.
+                let share = (queue.tasks.len() / (2 * queue.workers)).clamp(1, MAX_CHUNK);
+                CLAIMED.with(|claimed| claimed.borrow_mut().extend(queue.tasks.drain(..share)));
                 drop(queue);
-                run_one(owner, task);
+                let mut over = 0;
+                // One at a time out of the thread-local, so that a task that
+                // blocks on its own group can hand the rest back (`block`).
+                while let Some(task) = CLAIMED.with(|claimed| claimed.borrow_mut().pop_front()) {
+                    run_one(owner, task);
+                    over += 1;
+                }
+                owner.finished(over);
                 queue = self.queue.lock();
                 continue;
             }
@@ -157,7 +196,10 @@ impl Pool {
         loop {
             let task = self.queue.lock().tasks.pop_front();
             match task {
-                Some(task) => run_one(owner, task),
+                Some(task) => {
+                    run_one(owner, task);
+                    owner.finished(1);
+                }
                 None => return,
             }
         }
@@ -167,6 +209,8 @@ impl Pool {
 thread_local! {
     /// The address of the owner whose task this thread is running, or 0.
     static RUNNING_TASK_OF: Cell<usize> = const { Cell::new(0) };
+    /// Tasks this worker took from the queue and has not started yet.
+    static CLAIMED: RefCell<VecDeque<Task>> = const { RefCell::new(VecDeque::new()) };
 }
 
 /// Whether the calling thread is in the middle of running one of `owner`'s
@@ -180,24 +224,22 @@ fn owner_address<O: ?Sized>(owner: &O) -> usize {
     owner as *const O as *const () as usize
 }
 
+/// Runs (or, if the owner refuses, drops) one task; a panic is reported to
+/// the owner and goes no further.
 fn run_one<O: Owner + ?Sized>(owner: &O, task: Task) {
-    let outcome = if owner.may_start() {
+    let result = if owner.may_start() {
         // Saved and restored rather than cleared: the inline fallback may run
         // a task on a thread that is itself inside another owner's task.
         let outer = RUNNING_TASK_OF.with(|running| running.replace(owner_address(owner)));
         let result = catch_unwind(AssertUnwindSafe(|| task.run()));
         RUNNING_TASK_OF.with(|running| running.set(outer));
-        match result {
-            Ok(()) => Outcome::Ran,
-            Err(payload) => Outcome::Panicked(payload),
-        }
+        result
     } else {
         // A closure's captures may panic in Drop; that must not kill the
         // worker either.
-        match catch_unwind(AssertUnwindSafe(|| drop(task))) {
-            Ok(()) => Outcome::Dropped,
-            Err(payload) => Outcome::Panicked(payload),
-        }
+        catch_unwind(AssertUnwindSafe(|| drop(task)))
     };
-    owner.finished(outcome);
+    if let Err(payload) = result {
+        owner.panicked(payload);
+    }
 }

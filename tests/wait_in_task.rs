@@ -77,3 +77,57 @@ fn waiting_for_another_group_from_a_task_still_waits_for_all_of_it() {
     assert_eq!(ran_when_returned, 1);
     assert_eq!(outer.wait(), Ok(()));
 }
+
+#[test]
+fn a_waiting_task_does_not_hold_the_only_worker_slot() {
+    // With a cap of 1, the waiting task must step aside for the queued ones.
+    let group = Group::builder().max_concurrency(1).build();
+    let ran = Arc::new(AtomicUsize::new(0));
+    let (report, seen) = mpsc::channel();
+    let inner = group.clone();
+    let counter = ran.clone();
+    group.delay(Duration::ZERO, move || {
+        report
+            .send((inner.wait(), counter.load(Ordering::SeqCst)))
+            .unwrap();
+    });
+    for _ in 0..100 {
+        let ran = ran.clone();
+        group.delay(Duration::ZERO, move || {
+            ran.fetch_add(1, Ordering::SeqCst);
+        });
+    }
+    let (result, ran_when_returned) = seen
+        .recv_timeout(GENEROUS)
+        .expect("capped waiting task hung");
+    assert_eq!(result, Ok(()));
+    assert_eq!(ran_when_returned, 100);
+    assert_eq!(group.wait(), Ok(()));
+}
+
+#[test]
+fn a_waiting_task_hands_back_the_tasks_its_worker_claimed() {
+    // Many tasks due together are claimed by workers in chunks; the waiting
+    // task's own chunk must still run.
+    let group = Group::builder().max_concurrency(1).build();
+    let ran = Arc::new(AtomicUsize::new(0));
+    let (report, seen) = mpsc::channel();
+    let deadline = std::time::Instant::now() + Duration::from_millis(50);
+    let inner = group.clone();
+    let counter = ran.clone();
+    group.schedule(deadline, move || {
+        report
+            .send((inner.wait(), counter.load(Ordering::SeqCst)))
+            .unwrap();
+    });
+    for _ in 0..1000 {
+        let ran = ran.clone();
+        group.schedule(deadline, move || {
+            ran.fetch_add(1, Ordering::SeqCst);
+        });
+    }
+    let (result, ran_when_returned) = seen.recv_timeout(GENEROUS).expect("claimed tasks stranded");
+    assert_eq!(result, Ok(()));
+    assert_eq!(ran_when_returned, 1000);
+    assert_eq!(group.wait(), Ok(()));
+}

@@ -309,7 +309,9 @@ impl Group {
     ///
     /// Called from inside one of the group's own tasks, it waits for every
     /// other task (tasks that are waiting too excepted) instead of hanging
-    /// on itself.
+    /// on itself; while it waits, its task does not count against
+    /// [`max_concurrency`](Builder::max_concurrency), so the tasks it waits
+    /// for can run even at a cap of 1.
     ///
     /// ```
     /// let group = schedgroup::Group::new();
@@ -318,7 +320,14 @@ impl Group {
     /// assert_eq!(group.wait(), Ok(()));
     /// ```
     pub fn wait(&self) -> Result<(), Error> {
-        self.shared.wait_idle(pool::runs_task_of(&*self.shared))
+        if !pool::runs_task_of(&*self.shared) {
+            return self.shared.wait_idle(false);
+        }
+        // One of our own tasks: let the pool run the rest without it.
+        self.shared.pool.block(&self.shared);
+        let outcome = self.shared.wait_idle(true);
+        self.shared.pool.unblock();
+        outcome
     }
 
     /// How many tasks are pending: scheduled, not yet started, not cancelled.

@@ -3,7 +3,7 @@
 
 use crate::driver::{DriverLink, Host, Shard};
 use crate::error::{panic_message, Error};
-use crate::pool::{Outcome, Owner, Pool};
+use crate::pool::{Owner, Pool};
 use crate::sync::{
     thread, thread_index, Arc, AtomicBool, AtomicUsize, Condvar, Mutex, MutexGuard, Ordering,
 };
@@ -217,19 +217,20 @@ impl Owner for Shared {
         !self.stopped.load(Ordering::SeqCst)
     }
 
-    fn finished(&self, outcome: Outcome) {
-        if let Outcome::Panicked(payload) = outcome {
-            let message = panic_message(&*payload);
-            {
-                let mut control = self.control.lock();
-                control.panics += 1;
-                if control.first_panic.is_none() {
-                    control.first_panic = message;
-                }
+    fn panicked(&self, payload: Box<dyn std::any::Any + Send>) {
+        let message = panic_message(&*payload);
+        {
+            let mut control = self.control.lock();
+            control.panics += 1;
+            if control.first_panic.is_none() {
+                control.first_panic = message;
             }
-            // A payload whose own Drop panics must not take the worker down.
-            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(payload)));
         }
-        self.finish_in_flight(1);
+        // A payload whose own Drop panics must not take the worker down.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(payload)));
+    }
+
+    fn finished(&self, count: usize) {
+        self.finish_in_flight(count);
     }
 }
