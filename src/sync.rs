@@ -107,13 +107,11 @@ mod imp {
 
     /// loom's `thread_local!` matches the initialiser as a plain `expr`,
     /// which (in loom's edition) does not accept std's `const { .. }` form:
-    /// strip the `const` and hand the rest to loom.
+    /// strip the `const` and hand the rest to loom. (A repetition, not a
+    /// recursion: the macro's own name is not in scope where it is used.)
     macro_rules! loom_thread_local {
-        ($(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = const { $init:expr };) => {
-            loom::thread_local!($(#[$attr])* $vis static $name: $t = $init;);
-        };
-        ($($rest:tt)*) => {
-            loom::thread_local!($($rest)*);
+        ($($(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = const { $init:expr };)*) => {
+            $(loom::thread_local!($(#[$attr])* $vis static $name: $t = $init;);)*
         };
     }
     pub(crate) use loom_thread_local as thread_local;
@@ -226,14 +224,15 @@ mod imp {
     }
 }
 
+#[cfg(not(feature = "loom"))]
 imp::thread_local! {
     static THREAD_INDEX: std::cell::Cell<usize> = const { std::cell::Cell::new(usize::MAX) };
 }
 
 /// A small number fixed for the calling thread, handed out round-robin, so
 /// that threads that start together get different numbers (and so different
-/// shards). A plain std atomic even under loom: it only spreads threads out
-/// and orders nothing, so there is nothing to model.
+/// shards).
+#[cfg(not(feature = "loom"))]
 pub(crate) fn thread_index() -> usize {
     static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     THREAD_INDEX.with(|index| {
@@ -242,4 +241,20 @@ pub(crate) fn thread_index() -> usize {
         }
         index.get()
     })
+}
+
+/// Under loom: the loom thread's number (0 for the model's main thread, then
+/// 1, 2, ... in spawn order). loom replays schedules and needs every
+/// execution of a model to behave the same given the same schedule; a
+/// process-wide counter would hand the same loom thread a different number,
+/// and so a different shard, in each execution ("Reached unexpected
+/// exploration state. Is the model fully deterministic?"). loom's thread id
+/// has no public accessor for the number, only its `Debug` form.
+#[cfg(feature = "loom")]
+pub(crate) fn thread_index() -> usize {
+    let id = format!("{:?}", loom::thread::current().id());
+    id.trim_start_matches("ThreadId(")
+        .trim_end_matches(')')
+        .parse()
+        .expect("loom's ThreadId prints as ThreadId(n)")
 }
