@@ -75,6 +75,14 @@ impl Clock {
         saturate((since.as_nanos() + delay.as_nanos()).div_ceil(self.tick_nanos))
     }
 
+    /// The tick of `base + nanos` nanoseconds, rounded up, saturating to
+    /// `u64::MAX` (for periodic deadlines `anchor + n * period`, whose
+    /// offset may exceed any `Duration`).
+    pub(crate) fn tick_after_nanos(&self, base: Instant, nanos: u128) -> u64 {
+        let since = base.saturating_duration_since(self.origin).as_nanos();
+        saturate(since.saturating_add(nanos).div_ceil(self.tick_nanos))
+    }
+
     /// When `tick` begins, or `None` if that instant is not representable
     /// (so far away that waiting for it means waiting forever).
     pub(crate) fn instant_of(&self, tick: u64) -> Option<Instant> {

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Instant;
 
+use super::every::Periodic;
 use crate::driver::Shard;
 use crate::sync::Arc;
 use crate::task::Task;
@@ -29,13 +30,39 @@ use crate::wheel::Key;
 /// ```
 #[derive(Clone)]
 pub struct TaskHandle {
-    shard: Arc<Shard<Task>>,
-    key: Key,
+    target: Target,
+}
+
+enum Target {
+    /// A one-shot task: where it is filed.
+    Once { shard: Arc<Shard<Task>>, key: Key },
+    /// A series from [`Group::every`](crate::Group::every).
+    Every(Box<dyn Periodic>),
+}
+
+impl Clone for Target {
+    fn clone(&self) -> Target {
+        match self {
+            Target::Once { shard, key } => Target::Once {
+                shard: Arc::clone(shard),
+                key: *key,
+            },
+            Target::Every(series) => Target::Every(series.clone_box()),
+        }
+    }
 }
 
 impl TaskHandle {
     pub(crate) fn new(shard: Arc<Shard<Task>>, key: Key) -> TaskHandle {
-        TaskHandle { shard, key }
+        TaskHandle {
+            target: Target::Once { shard, key },
+        }
+    }
+
+    pub(crate) fn every(series: Box<dyn Periodic>) -> TaskHandle {
+        TaskHandle {
+            target: Target::Every(series),
+        }
     }
 
     /// Stops the task before it starts. `true` iff this call stopped it: it
@@ -43,20 +70,30 @@ impl TaskHandle {
     /// by the time this returns. `false` if it already started, finished,
     /// was cancelled, or its group was cancelled or dropped. O(1).
     ///
+    /// For a series from [`Group::every`](crate::Group::every): stops the
+    /// series and returns `true` while it is live; no run starts after this
+    /// returns (one already running finishes).
+    ///
     /// ```
     /// let group = schedgroup::Group::new();
     /// let handle = group.delay(std::time::Duration::from_secs(9), || {});
     /// assert!(handle.cancel());
     /// ```
     pub fn cancel(&self) -> bool {
-        // The closure is dropped here, after the shard's lock is released:
-        // its captures' Drop may call back into the group.
-        self.shard.remove(self.key).is_some()
+        match &self.target {
+            // The closure is dropped here, after the shard's lock is
+            // released: its captures' Drop may call back into the group.
+            Target::Once { shard, key } => shard.remove(*key).is_some(),
+            Target::Every(series) => series.cancel(),
+        }
     }
 
     /// Moves a pending task to a new deadline, earlier or later; a deadline
     /// in the past makes it due at once. `true` iff the task was still
     /// pending and now has the new deadline. O(1).
+    ///
+    /// For a series: its next run is at `deadline`, and the runs after it
+    /// one period apart from there; `true` while the series is live.
     ///
     /// ```
     /// use std::time::{Duration, Instant};
@@ -67,12 +104,18 @@ impl TaskHandle {
     /// assert!(!handle.reset(Instant::now())); // it has run
     /// ```
     pub fn reset(&self, deadline: Instant) -> bool {
-        let tick = self.shard.link().clock.tick_ceil(deadline);
-        self.shard.reset(self.key, tick)
+        match &self.target {
+            Target::Once { shard, key } => {
+                let tick = shard.link().clock.tick_ceil(deadline);
+                shard.reset(*key, tick)
+            }
+            Target::Every(series) => series.reset(deadline),
+        }
     }
 
     /// Whether the task is still waiting for its deadline (not started, not
-    /// cancelled). The answer can be stale by the time it is read.
+    /// cancelled); for a series, whether it is live. The answer can be stale
+    /// by the time it is read.
     ///
     /// ```
     /// let group = schedgroup::Group::new();
@@ -82,14 +125,18 @@ impl TaskHandle {
     /// assert!(!handle.is_pending());
     /// ```
     pub fn is_pending(&self) -> bool {
-        self.shard.contains(self.key)
+        match &self.target {
+            Target::Once { shard, key } => shard.contains(*key),
+            Target::Every(series) => series.is_live(),
+        }
     }
 }
 
 impl fmt::Debug for TaskHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TaskHandle")
-            .field("key", &self.key)
-            .finish()
+        match &self.target {
+            Target::Once { key, .. } => f.debug_struct("TaskHandle").field("key", key).finish(),
+            Target::Every(_) => f.write_str("TaskHandle(every)"),
+        }
     }
 }

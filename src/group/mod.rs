@@ -1,13 +1,16 @@
 //! The public face: `Group`, its `Builder`, and `TaskHandle`.
 
+mod every;
 mod handle;
 mod shared;
+mod sleep;
 
 use std::fmt;
 use std::time::{Duration, Instant};
 
 pub use handle::TaskHandle;
 use shared::{Control, Shared};
+pub use sleep::Sleep;
 
 use crate::clock::Clock;
 use crate::driver::{self, DriverLink, Shard};
@@ -320,14 +323,95 @@ impl Group {
     /// assert_eq!(group.wait(), Ok(()));
     /// ```
     pub fn wait(&self) -> Result<(), Error> {
+        self.wait_until(None)
+            .expect("a wait without a deadline only returns once idle")
+    }
+
+    /// Like [`wait`](Group::wait), but gives up after `timeout`:
+    /// `Ok(true)` once idle, `Ok(false)` if the time ran out first, and the
+    /// same errors as `wait` once idle. A timeout too large to represent
+    /// (`Duration::MAX`) waits as long as `wait`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let group = schedgroup::Group::new();
+    /// group.delay(Duration::from_secs(3600), || {});
+    /// assert_eq!(group.wait_timeout(Duration::from_millis(10)), Ok(false));
+    /// group.cancel();
+    /// assert_eq!(group.wait_timeout(Duration::from_millis(10)), Err(schedgroup::Error::Canceled));
+    /// ```
+    pub fn wait_timeout(&self, timeout: Duration) -> Result<bool, Error> {
+        match self.wait_until(Instant::now().checked_add(timeout)) {
+            Some(outcome) => outcome.map(|()| true),
+            None => Ok(false),
+        }
+    }
+
+    fn wait_until(&self, deadline: Option<Instant>) -> Option<Result<(), Error>> {
         if !pool::runs_task_of(&*self.shared) {
-            return self.shared.wait_idle(false);
+            return self.shared.wait_idle(false, deadline);
         }
         // One of our own tasks: let the pool run the rest without it.
         self.shared.pool.block(&self.shared);
-        let outcome = self.shared.wait_idle(true);
+        let outcome = self.shared.wait_idle(true, deadline);
         self.shared.pool.unblock();
         outcome
+    }
+
+    /// Runs `f` every `period`, the first time one period from now, until
+    /// the returned handle's [`cancel`](TaskHandle::cancel) or the group
+    /// stops.
+    ///
+    /// * **Fixed rate, no drift:** run `n` is due at `start + n * period`,
+    ///   not "previous run + period".
+    /// * **Missed runs are skipped:** if a run ends after later deadlines
+    ///   have passed, those are skipped (not replayed in a burst) and the
+    ///   series resumes at the first deadline not yet past.
+    /// * **Never overlapping:** the next run is filed only when the current
+    ///   one returns.
+    /// * A period below one tick is one tick. A panicking run is reported by
+    ///   [`wait`](Group::wait) like any task's; the series goes on.
+    ///
+    /// A live series keeps the group busy, so [`wait`](Group::wait) returns
+    /// only once it is cancelled (or the group is).
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// let group = schedgroup::Group::new();
+    /// let runs = Arc::new(AtomicUsize::new(0));
+    /// let counter = runs.clone();
+    /// let series = group.every(Duration::from_millis(5), move || {
+    ///     counter.fetch_add(1, Ordering::SeqCst);
+    /// });
+    /// while runs.load(Ordering::SeqCst) < 3 {
+    ///     std::thread::sleep(Duration::from_millis(1));
+    /// }
+    /// assert!(series.cancel());
+    /// group.wait().unwrap();
+    /// ```
+    pub fn every<F>(&self, period: Duration, f: F) -> TaskHandle
+    where
+        F: FnMut() + Send + 'static,
+    {
+        TaskHandle::every(Box::new(every::Series::start(&self.shared, period, f)))
+    }
+
+    /// A future that completes once `delay` has passed, fired by this
+    /// group's driver; it works under any executor. Dropping it early
+    /// cancels its timer. See [`Sleep`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let group = schedgroup::Group::new();
+    /// let sleep = group.sleep(Duration::from_secs(60));
+    /// assert_eq!(group.len(), 1);
+    /// drop(sleep);
+    /// assert_eq!(group.len(), 0);
+    /// ```
+    pub fn sleep(&self, delay: Duration) -> Sleep {
+        Sleep::new(self, delay)
     }
 
     /// How many tasks are pending: scheduled, not yet started, not cancelled.

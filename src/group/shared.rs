@@ -1,6 +1,8 @@
 //! The state one group's threads share, and the two roles it plays: host of
 //! the driver and owner of the pool.
 
+use std::time::Instant;
+
 use crate::driver::{DriverLink, Host, Shard};
 use crate::error::{panic_message, Error};
 use crate::pool::{Owner, Pool};
@@ -99,9 +101,15 @@ impl Shared {
             .all(|(shard, version)| shard.snapshot() == (true, version))
     }
 
-    /// Blocks until idle. A waiter that is itself one of this group's tasks
-    /// excuses every task that is waiting too, itself included.
-    pub(crate) fn wait_idle(&self, from_own_task: bool) -> Result<(), Error> {
+    /// Blocks until idle, or until `deadline` passes (`None`: no deadline),
+    /// and returns the outcome, or `None` if the deadline passed first. A
+    /// waiter that is itself one of this group's tasks excuses every task
+    /// that is waiting too, itself included.
+    pub(crate) fn wait_idle(
+        &self,
+        from_own_task: bool,
+        deadline: Option<Instant>,
+    ) -> Option<Result<(), Error>> {
         let mut control = self.control.lock();
         if from_own_task {
             // SeqCst, paired with `finish_in_flight`: either a finisher sees
@@ -110,21 +118,30 @@ impl Shared {
             // Other waiting tasks now have one more excuse.
             self.became_idle.notify_all();
         }
-        loop {
+        let idle = loop {
             let excused = if from_own_task {
                 self.waiting_tasks.load(Ordering::SeqCst)
             } else {
                 0
             };
             if self.is_idle(&control, excused) {
-                break;
+                break true;
             }
-            self.became_idle.wait(&mut control);
-        }
+            match deadline {
+                None => self.became_idle.wait(&mut control),
+                Some(deadline) => {
+                    if self.became_idle.wait_until(&mut control, deadline) {
+                        // Timed out; one last look, in case we were about
+                        // to be told.
+                        break self.is_idle(&control, excused);
+                    }
+                }
+            }
+        };
         if from_own_task {
             self.waiting_tasks.fetch_sub(1, Ordering::SeqCst);
         }
-        control.outcome()
+        idle.then(|| control.outcome())
     }
 
     /// Stops the group for `reason` unless it is stopped already: every

@@ -1,0 +1,198 @@
+//! Periodic tasks: `Group::every`.
+//!
+//! A series is one closure and the key of its next occurrence. Each
+//! occurrence is an ordinary one-shot task that runs the closure and then
+//! files the next occurrence, so a series never runs two of its own
+//! invocations at once, and the wheel needs to know nothing about periods.
+
+use std::time::{Duration, Instant};
+
+use super::shared::Shared;
+use crate::driver::Shard;
+use crate::sync::{Arc, Mutex};
+use crate::task::Task;
+use crate::wheel::Key;
+
+/// The type-erased face of a series, for `TaskHandle`. (A boxed trait
+/// object rather than `Arc<dyn ..>`: loom's `Arc` cannot be unsized.)
+pub(crate) trait Periodic: Send + Sync {
+    fn cancel(&self) -> bool;
+    fn reset(&self, first: Instant) -> bool;
+    fn is_live(&self) -> bool;
+    fn clone_box(&self) -> Box<dyn Periodic>;
+}
+
+/// A handle's reference to a series.
+pub(crate) struct SeriesHandle<F>(Arc<Series<F>>);
+
+pub(crate) struct Series<F> {
+    shared: Arc<Shared>,
+    period_nanos: u128,
+    f: Mutex<F>,
+    state: Mutex<SeriesState>,
+}
+
+struct SeriesState {
+    /// Occurrence `n` is due at `anchor + n * period`.
+    anchor: Instant,
+    /// The number of the pending (or next) occurrence.
+    next: u64,
+    /// Where the pending occurrence is filed, if one is.
+    pending: Option<(Arc<Shard<Task>>, Key)>,
+    /// `cancel()` was called.
+    cancelled: bool,
+    /// `reset()` moved the anchor while an occurrence was running: the run
+    /// files occurrence 0 of the new anchor instead of its own successor.
+    reanchored: bool,
+    /// An occurrence was dropped unrun by the group (cancelled or dropped):
+    /// the series is over.
+    orphaned: bool,
+}
+
+/// What each occurrence captures: one word, so it is stored inline. If the
+/// group drops it unrun, the series is over.
+struct Occurrence<F: FnMut() + Send + 'static>(Option<Arc<Series<F>>>);
+
+impl<F: FnMut() + Send + 'static> Drop for Occurrence<F> {
+    fn drop(&mut self) {
+        if let Some(series) = self.0.take() {
+            series.state.lock().orphaned = true;
+        }
+    }
+}
+
+impl<F: FnMut() + Send + 'static> Series<F> {
+    /// Starts a series whose first run is one `period` after now. `period`
+    /// is at least one tick.
+    pub(crate) fn start(shared: &Arc<Shared>, period: Duration, f: F) -> SeriesHandle<F> {
+        let clock = &shared.link.clock;
+        let series = Arc::new(Series {
+            shared: Arc::clone(shared),
+            period_nanos: period.max(clock.tick()).as_nanos().max(1),
+            f: Mutex::new(f),
+            state: Mutex::new(SeriesState {
+                anchor: clock.now(),
+                next: 1,
+                pending: None,
+                cancelled: false,
+                reanchored: false,
+                orphaned: false,
+            }),
+        });
+        let refused = Series::file_next(&series, &mut series.state.lock());
+        drop(refused);
+        SeriesHandle(series)
+    }
+
+    /// Files occurrence `state.next`, unless the series is over. Returns the
+    /// task if the group refused it (it is stopped): the caller drops it
+    /// once the series lock is released, since dropping it takes that lock.
+    #[must_use]
+    fn file_next(this: &Arc<Self>, state: &mut SeriesState) -> Option<Task> {
+        if state.cancelled || state.orphaned {
+            return None;
+        }
+        let clock = &this.shared.link.clock;
+        let offset = this.period_nanos.saturating_mul(u128::from(state.next));
+        let tick = clock.tick_after_nanos(state.anchor, offset);
+        let occurrence = Occurrence(Some(Arc::clone(this)));
+        let shard = this.shared.shard();
+        match shard.insert(tick, Task::new(move || occurrence.run())) {
+            Ok(key) => {
+                state.pending = Some((Arc::clone(shard), key));
+                None
+            }
+            Err(refused) => {
+                state.pending = None;
+                Some(refused)
+            }
+        }
+    }
+}
+
+impl<F: FnMut() + Send + 'static> Occurrence<F> {
+    fn run(mut self) {
+        let series = self.0.take().expect("an occurrence runs once");
+        {
+            let mut state = series.state.lock();
+            state.pending = None;
+            if state.cancelled {
+                return;
+            }
+        }
+        // A panic is caught so that the series goes on; it is raised again
+        // below, for the pool to count and `wait()` to report.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            (series.f.lock())();
+        }));
+        let refused = {
+            let mut state = series.state.lock();
+            let now = series.shared.link.clock.now();
+            let candidate = if state.reanchored {
+                0
+            } else {
+                state.next.saturating_add(1)
+            };
+            state.reanchored = false;
+            // Skip the occurrences already past: fixed rate, and no burst of
+            // catch-up runs. `behind` is the first n with
+            // anchor + n * period >= now.
+            let behind = now
+                .saturating_duration_since(state.anchor)
+                .as_nanos()
+                .div_ceil(series.period_nanos);
+            state.next = candidate.max(u64::try_from(behind).unwrap_or(u64::MAX));
+            Series::file_next(&series, &mut state)
+        };
+        drop(refused);
+        if let Err(panic) = result {
+            std::panic::resume_unwind(panic);
+        }
+    }
+}
+
+impl<F: FnMut() + Send + 'static> Periodic for SeriesHandle<F> {
+    fn cancel(&self) -> bool {
+        let pending = {
+            let mut state = self.0.state.lock();
+            if state.cancelled || state.orphaned {
+                return false;
+            }
+            state.cancelled = true;
+            state.pending.take()
+        };
+        // Removed, and its occurrence dropped, outside the series lock.
+        if let Some((shard, key)) = pending {
+            drop(shard.remove(key));
+        }
+        true
+    }
+
+    fn reset(&self, first: Instant) -> bool {
+        let mut state = self.0.state.lock();
+        if state.cancelled || state.orphaned {
+            return false;
+        }
+        state.anchor = first;
+        state.next = 0;
+        let tick = self.0.shared.link.clock.tick_ceil(first);
+        match &state.pending {
+            Some((shard, key)) => shard.reset(*key, tick),
+            // Running now: the run files occurrence 0 of the new anchor
+            // when it finishes.
+            None => {
+                state.reanchored = true;
+                true
+            }
+        }
+    }
+
+    fn is_live(&self) -> bool {
+        let state = self.0.state.lock();
+        !state.cancelled && !state.orphaned
+    }
+
+    fn clone_box(&self) -> Box<dyn Periodic> {
+        Box::new(SeriesHandle(Arc::clone(&self.0)))
+    }
+}
