@@ -7,8 +7,12 @@
 
 use std::time::{Duration, Instant};
 
+use crate::sync::{Arc, AtomicU64, Ordering};
+
 #[derive(Clone, Debug)]
 pub(crate) struct Clock {
+    /// Where "now" comes from.
+    source: Source,
     /// Tick 0.
     origin: Instant,
     /// Length of a tick in nanoseconds, at least 1.
@@ -22,11 +26,68 @@ pub(crate) struct Clock {
 /// division is a library call costing ~40 instructions on every schedule.
 const FAST_PATH_SECS: u64 = 1 << 32;
 
+/// The real clock, or a hand-driven one for deterministic tests.
+#[derive(Clone, Debug)]
+pub(crate) enum Source {
+    System,
+    Manual(ManualTime),
+}
+
+/// A time that moves only when told to: `base` plus an offset in
+/// nanoseconds. Shared by clones; reading it is one atomic load.
+#[derive(Clone, Debug)]
+pub(crate) struct ManualTime {
+    base: Instant,
+    offset_nanos: Arc<AtomicU64>,
+}
+
+impl ManualTime {
+    pub(crate) fn new(base: Instant) -> ManualTime {
+        ManualTime {
+            base,
+            offset_nanos: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    pub(crate) fn now(&self) -> Instant {
+        self.at(self.offset_nanos.load(Ordering::SeqCst))
+    }
+
+    /// The offset of "now", in nanoseconds since the base.
+    pub(crate) fn offset(&self) -> u64 {
+        self.offset_nanos.load(Ordering::SeqCst)
+    }
+
+    /// The instant `offset` nanoseconds after the base (saturating at the
+    /// latest instant this platform can add).
+    pub(crate) fn at(&self, offset: u64) -> Instant {
+        self.base
+            .checked_add(Duration::from_nanos(offset))
+            .unwrap_or(self.base + Duration::from_secs(u32::MAX.into()))
+    }
+
+    /// The offset of `instant` (0 if before the base).
+    pub(crate) fn offset_of(&self, instant: Instant) -> u64 {
+        u64::try_from(instant.saturating_duration_since(self.base).as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    /// Moves time forward to `offset`; never back.
+    pub(crate) fn move_to(&self, offset: u64) {
+        self.offset_nanos.fetch_max(offset, Ordering::SeqCst);
+    }
+}
+
 impl Clock {
     /// A clock whose tick 0 is `origin`. A zero tick is taken as 1 ns.
     pub(crate) fn new(origin: Instant, tick: Duration) -> Clock {
+        Clock::with_source(Source::System, origin, tick)
+    }
+
+    /// A clock reading `source`, whose tick 0 is `origin`.
+    pub(crate) fn with_source(source: Source, origin: Instant, tick: Duration) -> Clock {
         let tick_nanos = tick.as_nanos().max(1);
         Clock {
+            source,
             origin,
             tick_nanos,
             tick_nanos_u64: u64::try_from(tick_nanos).unwrap_or(u64::MAX),
@@ -35,7 +96,16 @@ impl Clock {
 
     /// The current time.
     pub(crate) fn now(&self) -> Instant {
-        Instant::now()
+        match &self.source {
+            Source::System => Instant::now(),
+            Source::Manual(time) => time.now(),
+        }
+    }
+
+    /// Whether time moves only when a `ManualClock` is advanced (so waiting
+    /// for an instant in real time is pointless).
+    pub(crate) fn is_manual(&self) -> bool {
+        matches!(self.source, Source::Manual(_))
     }
 
     /// The tick length actually in use.

@@ -139,6 +139,12 @@ impl<T> Shard<T> {
         self.state.lock().wheel.len()
     }
 
+    /// A lower bound of the earliest pending deadline (see
+    /// [`Wheel::next_deadline`]).
+    pub(crate) fn next_deadline(&self) -> Option<u64> {
+        self.state.lock().wheel.next_deadline()
+    }
+
     /// `(is_empty, version)`: see [`ShardState::version`].
     pub(crate) fn snapshot(&self) -> (bool, u64) {
         let state = self.state.lock();
@@ -156,7 +162,7 @@ impl<T> Shard<T> {
     /// Moves every task due at `now` into `batch` with its deadline, calls
     /// `fired` with their number before the lock is released, and returns
     /// `(next_deadline, is_empty)`.
-    fn advance(
+    pub(crate) fn advance(
         &self,
         now: u64,
         batch: &mut Vec<(u64, T)>,
@@ -255,7 +261,8 @@ fn earliest(a: Option<u64>, b: Option<u64>) -> Option<u64> {
 
 /// When to wake for tick `next`; `None` (never) for ticks out of reach.
 fn deadline_of(clock: &Clock, next: u64) -> Option<Instant> {
-    if next == SCANNING {
+    // Under a manual clock, whoever advances it runs what is due.
+    if next == SCANNING || clock.is_manual() {
         None
     } else {
         clock.instant_of(next)

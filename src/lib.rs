@@ -13,5 +13,5 @@ mod task;
 mod wheel;
 
 pub use error::Error;
-pub use group::{Builder, Group, Sleep, TaskHandle};
+pub use group::{Builder, Group, ManualClock, Sleep, TaskHandle};
 pub use wheel::{Key, Wheel};

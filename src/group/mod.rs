@@ -1,22 +1,24 @@
 //! The public face: `Group`, its `Builder`, and `TaskHandle`.
 
+mod builder;
 mod every;
 mod handle;
+mod manual;
 mod shared;
 mod sleep;
 
 use std::fmt;
 use std::time::{Duration, Instant};
 
+pub use builder::Builder;
 pub use handle::TaskHandle;
-use shared::{Control, Shared};
+pub use manual::ManualClock;
+use shared::Shared;
 pub use sleep::Sleep;
 
-use crate::clock::Clock;
-use crate::driver::{self, DriverLink, Shard};
 use crate::error::Error;
-use crate::pool::{self, Pool};
-use crate::sync::{thread, Arc, AtomicBool, AtomicUsize, Condvar, Mutex, Ordering, Parker};
+use crate::pool;
+use crate::sync::{thread, Arc, Ordering};
 use crate::task::Task;
 use crate::wheel::Key;
 
@@ -46,160 +48,6 @@ use crate::wheel::Key;
 /// ```
 pub struct Group {
     shared: Arc<Shared>,
-}
-
-/// Configures a [`Group`]. Obtain one with [`Group::builder`].
-///
-/// ```
-/// use std::time::{Duration, Instant};
-/// let group = schedgroup::Group::builder()
-///     .tick(Duration::from_millis(1))
-///     .max_concurrency(8)
-///     .deadline(Instant::now() + Duration::from_secs(5))
-///     .build();
-/// group.delay(Duration::from_millis(1), || {});
-/// group.wait().unwrap();
-/// ```
-#[derive(Clone, Debug)]
-pub struct Builder {
-    tick: Duration,
-    max_concurrency: usize,
-    deadline: Option<Instant>,
-    keep_alive: Duration,
-}
-
-impl Default for Builder {
-    fn default() -> Self {
-        Builder {
-            tick: Duration::from_millis(1),
-            max_concurrency: default_max_concurrency(),
-            deadline: None,
-            keep_alive: Duration::from_secs(1),
-        }
-    }
-}
-
-/// The number of CPUs, but at least 4, so that a few blocking tasks do not
-/// stall every other one on a small machine.
-fn default_max_concurrency() -> usize {
-    std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .max(4)
-}
-
-impl Builder {
-    /// The wheel's resolution (default 1 ms). Deadlines round up to a whole
-    /// tick, so a task runs at most one tick (plus OS wake-up latency) after
-    /// its deadline and never before it. A zero tick is taken as 1 ns.
-    ///
-    /// ```
-    /// let group = schedgroup::Group::builder()
-    ///     .tick(std::time::Duration::from_micros(100))
-    ///     .build();
-    /// # drop(group);
-    /// ```
-    pub fn tick(mut self, tick: Duration) -> Builder {
-        self.tick = tick;
-        self
-    }
-
-    /// The most tasks of this group that run at once (default: the number of
-    /// CPUs, at least 4). Tasks due beyond the cap wait, in deadline order,
-    /// for a worker. `0` is taken as 1.
-    ///
-    /// ```
-    /// let group = schedgroup::Group::builder().max_concurrency(1).build();
-    /// # drop(group);
-    /// ```
-    pub fn max_concurrency(mut self, max: usize) -> Builder {
-        self.max_concurrency = max.max(1);
-        self
-    }
-
-    /// Cancels the group when `deadline` passes, like a Go context deadline:
-    /// pending tasks are dropped unrun and [`Group::wait`] reports
-    /// [`Error::DeadlineExceeded`]. A deadline already past stops the group
-    /// at once.
-    ///
-    /// ```
-    /// use std::time::{Duration, Instant};
-    /// use schedgroup::{Error, Group};
-    /// let group = Group::builder().deadline(Instant::now()).build();
-    /// group.delay(Duration::from_secs(1), || unreachable!());
-    /// assert_eq!(group.wait(), Err(Error::DeadlineExceeded));
-    /// ```
-    pub fn deadline(mut self, deadline: Instant) -> Builder {
-        self.deadline = Some(deadline);
-        self
-    }
-
-    /// How long an idle worker thread waits for work before it exits
-    /// (default 1 s). `Duration::MAX` keeps idle workers until the group is
-    /// dropped; `Duration::ZERO` lets each exit as soon as the queue is empty.
-    ///
-    /// ```
-    /// let group = schedgroup::Group::builder()
-    ///     .keep_alive(std::time::Duration::from_millis(100))
-    ///     .build();
-    /// # drop(group);
-    /// ```
-    pub fn keep_alive(mut self, keep_alive: Duration) -> Builder {
-        self.keep_alive = keep_alive;
-        self
-    }
-
-    /// Starts the group's driver thread and returns the group.
-    ///
-    /// # Panics
-    ///
-    /// If the OS refuses to create the driver thread, like
-    /// [`std::thread::spawn`].
-    ///
-    /// ```
-    /// let group = schedgroup::Group::builder().build();
-    /// assert_eq!(group.len(), 0);
-    /// ```
-    pub fn build(self) -> Group {
-        let clock = Clock::new(Instant::now(), self.tick);
-        let stop_at = self.deadline.map(|deadline| clock.tick_ceil(deadline));
-        let parker = Parker::new();
-        let link = Arc::new(DriverLink::new(clock, parker.unparker()));
-        let shards = (0..shard_count())
-            .map(|_| Arc::new(Shard::new(Arc::clone(&link))))
-            .collect();
-        let shared = Arc::new(Shared {
-            shards,
-            link,
-            control: Mutex::new(Control::default()),
-            became_idle: Condvar::new(),
-            in_flight: AtomicUsize::new(0),
-            waiting_tasks: AtomicUsize::new(0),
-            stopped: AtomicBool::new(false),
-            shutting_down: AtomicBool::new(false),
-            groups: AtomicUsize::new(1),
-            pool: Pool::new(self.max_concurrency, self.keep_alive),
-            driver: Mutex::new(None),
-        });
-        let driver_shared = Arc::clone(&shared);
-        let handle = thread::Builder::new()
-            .name("schedgroup-driver".into())
-            .spawn(move || driver::drive(&driver_shared, parker, stop_at))
-            .expect("failed to spawn the schedgroup driver thread");
-        *shared.driver.lock() = Some(handle);
-        Group { shared }
-    }
-}
-
-/// Shards per group: twice the CPUs, rounded up to a power of two, so that
-/// threads scheduling at once rarely share one.
-fn shard_count() -> usize {
-    if cfg!(feature = "loom") {
-        // Two still model the cross-shard logic, at far fewer interleavings.
-        return 2;
-    }
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-    (2 * cpus).next_power_of_two()
 }
 
 impl Default for Group {

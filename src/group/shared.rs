@@ -144,6 +144,57 @@ impl Shared {
         idle.then(|| control.outcome())
     }
 
+    /// The earliest pending deadline across shards, as an instant (a lower
+    /// bound, see [`crate::Wheel::next_deadline`]).
+    pub(crate) fn next_deadline(&self) -> Option<Instant> {
+        let tick = self
+            .shards
+            .iter()
+            .filter_map(|shard| shard.next_deadline())
+            .min()?;
+        self.link.clock.instant_of(tick)
+    }
+
+    /// For a manual clock: runs, on this thread, every task due at the
+    /// clock's now, and returns once they (and any due tasks they scheduled)
+    /// have finished.
+    pub(crate) fn run_due(this: &Arc<Self>) {
+        let clock = &this.link.clock;
+        let now = clock.tick_floor(clock.now());
+        let mut due = Vec::new();
+        let mut batch = Vec::new();
+        loop {
+            this.wait_none_in_flight();
+            let mut shards_that_fired = 0;
+            for shard in this.shards.iter() {
+                let before = due.len();
+                shard.advance(now, &mut due, |count| this.fired(count));
+                shards_that_fired += usize::from(due.len() > before);
+            }
+            if due.is_empty() {
+                if this.in_flight.load(Ordering::SeqCst) == 0 {
+                    break;
+                }
+                // The driver fired something meanwhile: let it finish.
+                continue;
+            }
+            if shards_that_fired > 1 {
+                due.sort_by_key(|&(deadline, _)| deadline);
+            }
+            batch.extend(due.drain(..).map(|(_, task)| task));
+            this.pool.submit(this, &mut batch);
+        }
+        // Let the driver look at the new time too (the group's deadline).
+        this.link.wake();
+    }
+
+    fn wait_none_in_flight(&self) {
+        let mut control = self.control.lock();
+        while self.in_flight.load(Ordering::SeqCst) != 0 {
+            self.became_idle.wait(&mut control);
+        }
+    }
+
     /// Stops the group for `reason` unless it is stopped already: every
     /// shard refuses new tasks, and pending and queued closures are dropped
     /// (outside any lock). Running tasks finish on their own.

@@ -1,0 +1,148 @@
+//! `ManualClock`: time that moves only when a test says so.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use super::shared::Shared;
+use crate::clock::ManualTime;
+use crate::sync::{Arc, Mutex, Ordering};
+
+/// A clock that moves only when [`advance`](ManualClock::advance)d, for
+/// exact, sleep-free tests of code that schedules with a [`Group`].
+///
+/// Give it to [`Builder::clock`]; the group then measures `delay` from the
+/// manual now, and tasks run when `advance` reaches their deadline, never
+/// because real time passed. Clones share the same time, so one clock can
+/// drive several groups.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use std::time::Duration;
+/// use schedgroup::{Group, ManualClock};
+///
+/// let clock = ManualClock::new();
+/// let group = Group::builder().clock(clock.clone()).build();
+/// let log = Arc::new(Mutex::new(Vec::new()));
+/// for (name, secs) in [("b", 20), ("a", 10), ("c", 30)] {
+///     let log = log.clone();
+///     group.delay(Duration::from_secs(secs), move || log.lock().unwrap().push(name));
+/// }
+/// clock.advance(Duration::from_secs(25)); // runs "a" then "b", and returns after both
+/// assert_eq!(*log.lock().unwrap(), ["a", "b"]);
+/// assert_eq!(group.len(), 1);
+/// ```
+///
+/// [`Group`]: crate::Group
+/// [`Builder::clock`]: crate::Builder::clock
+#[derive(Clone)]
+pub struct ManualClock {
+    time: ManualTime,
+    groups: Arc<Mutex<Vec<Arc<Shared>>>>,
+}
+
+impl Default for ManualClock {
+    fn default() -> Self {
+        ManualClock::new()
+    }
+}
+
+impl ManualClock {
+    /// A clock whose now is the real `Instant::now()` at creation; from then
+    /// on it moves only by [`advance`](ManualClock::advance).
+    ///
+    /// ```
+    /// let clock = schedgroup::ManualClock::new();
+    /// let before = clock.now();
+    /// std::thread::sleep(std::time::Duration::from_millis(2));
+    /// assert_eq!(clock.now(), before);
+    /// ```
+    pub fn new() -> ManualClock {
+        ManualClock {
+            time: ManualTime::new(Instant::now()),
+            groups: Arc::new(Mutex::new(Vec::new())),
+        }
+    }
+
+    /// The clock's current time.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let clock = schedgroup::ManualClock::new();
+    /// let start = clock.now();
+    /// clock.advance(Duration::from_secs(3));
+    /// assert_eq!(clock.now() - start, Duration::from_secs(3));
+    /// ```
+    pub fn now(&self) -> Instant {
+        self.time.now()
+    }
+
+    /// Moves time forward by `by` and returns once every task of every
+    /// group on this clock that is due at or before the new time has run,
+    /// including tasks those tasks schedule within the span. Tasks run in
+    /// deadline order: all tasks due at one instant finish before any task
+    /// due later starts. (Tasks due at the same instant may run
+    /// concurrently, up to each group's `max_concurrency`.)
+    ///
+    /// It waits for tasks to finish, so calling it from one of the tasks of
+    /// a group on this clock would wait for itself: don't. A span past the
+    /// end of time saturates.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let clock = schedgroup::ManualClock::new();
+    /// let group = schedgroup::Group::builder().clock(clock.clone()).build();
+    /// let sleep = group.sleep(Duration::from_millis(500));
+    /// clock.advance(Duration::from_millis(499));
+    /// assert_eq!(group.len(), 1);
+    /// clock.advance(Duration::from_millis(1));
+    /// futures::executor::block_on(sleep); // already complete
+    /// ```
+    pub fn advance(&self, by: Duration) {
+        let by = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
+        let target = self.time.offset().saturating_add(by);
+        loop {
+            let groups = self.live_groups();
+            let next = groups
+                .iter()
+                .filter_map(|group| group.next_deadline())
+                .map(|instant| self.time.offset_of(instant))
+                .min();
+            match next {
+                Some(next) if next <= target => {
+                    self.time.move_to(next);
+                    for group in &groups {
+                        Shared::run_due(group);
+                    }
+                }
+                _ => break,
+            }
+        }
+        self.time.move_to(target);
+        for group in &self.live_groups() {
+            Shared::run_due(group);
+        }
+    }
+
+    pub(crate) fn time(&self) -> &ManualTime {
+        &self.time
+    }
+
+    pub(crate) fn attach(&self, group: &Arc<Shared>) {
+        self.groups.lock().push(Arc::clone(group));
+    }
+
+    /// The groups on this clock still alive; forgets the dropped ones.
+    fn live_groups(&self) -> Vec<Arc<Shared>> {
+        let mut groups = self.groups.lock();
+        groups.retain(|group| !group.shutting_down.load(Ordering::SeqCst));
+        groups.clone()
+    }
+}
+
+impl fmt::Debug for ManualClock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ManualClock")
+            .field("now", &self.time.now())
+            .finish()
+    }
+}
