@@ -72,6 +72,8 @@ struct ShardState<T> {
     version: u64,
     /// Set once when the owner stops: later inserts are refused.
     closed: bool,
+    /// Tasks taken out by `remove` (cancelled), for statistics.
+    removed: u64,
 }
 
 /// Below this many slab slots an empty wheel keeps its memory for reuse.
@@ -84,6 +86,7 @@ impl<T> Shard<T> {
                 wheel: Wheel::new(),
                 version: 0,
                 closed: false,
+                removed: 0,
             }),
             link,
         }
@@ -115,6 +118,7 @@ impl<T> Shard<T> {
         let mut state = self.state.lock();
         let task = state.wheel.remove(key)?;
         state.version += 1;
+        state.removed += 1;
         if state.wheel.is_empty() {
             self.link.wake();
         }
@@ -137,6 +141,11 @@ impl<T> Shard<T> {
 
     pub(crate) fn len(&self) -> usize {
         self.state.lock().wheel.len()
+    }
+
+    /// How many tasks `remove` has taken out.
+    pub(crate) fn removed(&self) -> u64 {
+        self.state.lock().removed
     }
 
     /// A lower bound of the earliest pending deadline (see
@@ -202,15 +211,15 @@ pub(crate) trait Host: Send + Sync + 'static {
     fn deadline_passed(&self);
     /// A scan found every shard empty and fired nothing.
     fn all_empty(&self);
-    /// Run the batch (no lock held). Must leave it empty.
-    fn dispatch(this: &Arc<Self>, batch: &mut Vec<Self::Task>);
+    /// Run the batch of `(deadline, task)`, in that order (no lock held).
+    /// Must leave it empty.
+    fn dispatch(this: &Arc<Self>, batch: &mut Vec<(u64, Self::Task)>);
 }
 
 /// The driver thread's body; returns once the host is shutting down.
 pub(crate) fn drive<H: Host>(host: &Arc<H>, parker: Parker, mut stop_at: Option<u64>) {
     let link = host.link();
     let mut due: Vec<(u64, H::Task)> = Vec::new();
-    let mut batch: Vec<H::Task> = Vec::new();
     loop {
         if host.shutting_down() {
             return;
@@ -237,8 +246,7 @@ pub(crate) fn drive<H: Host>(host: &Arc<H>, parker: Parker, mut stop_at: Option<
                 // Each shard's run is already in order: a stable sort merges.
                 due.sort_by_key(|&(deadline, _)| deadline);
             }
-            batch.extend(due.drain(..).map(|(_, task)| task));
-            H::dispatch(host, &mut batch);
+            H::dispatch(host, &mut due);
             // Time passed while dispatching: look again before parking.
             continue;
         }

@@ -7,6 +7,7 @@ mod driver;
 mod error;
 mod group;
 mod pool;
+mod stats;
 mod sync;
 #[allow(unsafe_code)] // the one unsafe module: see its docs
 mod task;
@@ -14,4 +15,5 @@ mod wheel;
 
 pub use error::Error;
 pub use group::{Builder, Group, ManualClock, Sleep, TaskHandle};
+pub use stats::{Lateness, Stats};
 pub use wheel::{Key, Wheel};

@@ -25,10 +25,17 @@ pub(crate) trait Owner: Send + Sync + 'static {
     /// Told as soon as a task panics (the payload, for its message).
     fn panicked(&self, payload: Box<dyn Any + Send>);
     /// Told once `count` tasks handed to the pool are over, whatever became
-    /// of them (ran, panicked or dropped unrun). Workers settle whole chunks
-    /// at once, so this is not called once per task.
-    fn finished(&self, count: usize);
+    /// of them; `dropped` of them were dropped unrun because `may_start`
+    /// said no. Workers settle whole chunks at once, so this is not called
+    /// once per task.
+    fn finished(&self, count: usize, dropped: usize);
+    /// Told when a worker takes a chunk of tasks, with each task's tag (what
+    /// the owner gave `submit` with it), in queue order.
+    fn claimed(&self, tags: &mut dyn Iterator<Item = u64>);
 }
+
+/// A task and the owner's tag for it (for a group: its deadline tick).
+pub(crate) type Tagged = (u64, Task);
 
 /// Most tasks a worker takes from the queue per lock. Small enough that a
 /// slow task delays few others; large enough that a million-task burst
@@ -45,7 +52,7 @@ pub(crate) struct Pool {
 
 #[derive(Debug, Default)]
 struct Queue {
-    tasks: VecDeque<Task>,
+    tasks: VecDeque<Tagged>,
     workers: usize,
     idle: usize,
     /// Workers whose task is blocked waiting for its own group. They do not
@@ -67,7 +74,7 @@ impl Pool {
 
     /// Queues a whole batch under one lock and wakes or spawns workers for
     /// it. Leaves `batch` empty (its allocation is kept for the next one).
-    pub(crate) fn submit<O: Owner>(&self, owner: &Arc<O>, batch: &mut Vec<Task>) {
+    pub(crate) fn submit<O: Owner>(&self, owner: &Arc<O>, batch: &mut Vec<Tagged>) {
         if batch.is_empty() {
             return;
         }
@@ -76,7 +83,7 @@ impl Pool {
             drop(queue);
             let count = batch.len();
             batch.clear();
-            owner.finished(count);
+            owner.finished(count, count);
             return;
         }
         queue.tasks.extend(batch.drain(..));
@@ -139,7 +146,7 @@ impl Pool {
     /// Stops the pool: idle workers exit, busy ones exit after their task.
     /// Returns the tasks that were queued but not started, for the owner to
     /// drop and account for outside any lock.
-    pub(crate) fn shut_down(&self) -> Vec<Task> {
+    pub(crate) fn shut_down(&self) -> Vec<Tagged> {
         let mut queue = self.queue.lock();
         queue.shut_down = true;
         self.work_arrived.notify_all();
@@ -147,8 +154,13 @@ impl Pool {
     }
 
     /// Takes the queued, unstarted tasks (the group was cancelled).
-    pub(crate) fn take_queued(&self) -> Vec<Task> {
+    pub(crate) fn take_queued(&self) -> Vec<Tagged> {
         self.queue.lock().tasks.drain(..).collect()
+    }
+
+    /// How many tasks wait in the queue for a worker.
+    pub(crate) fn queued(&self) -> usize {
+        self.queue.lock().tasks.len()
     }
 
     /// A worker thread's whole life.
@@ -158,16 +170,21 @@ impl Pool {
             if !queue.tasks.is_empty() {
                 // A fair share, so that the other workers get work too.
                 let share = (queue.tasks.len() / (2 * queue.workers)).clamp(1, MAX_CHUNK);
-                CLAIMED.with(|claimed| claimed.borrow_mut().extend(queue.tasks.drain(..share)));
-                drop(queue);
-                let mut over = 0;
+                CLAIMED.with(|claimed| {
+                    let mut claimed = claimed.borrow_mut();
+                    claimed.extend(queue.tasks.drain(..share));
+                    drop(queue);
+                    owner.claimed(&mut claimed.iter().map(|&(tag, _)| tag));
+                });
+                let (mut over, mut dropped) = (0, 0);
                 // One at a time out of the thread-local, so that a task that
                 // blocks on its own group can hand the rest back (`block`).
-                while let Some(task) = CLAIMED.with(|claimed| claimed.borrow_mut().pop_front()) {
-                    run_one(owner, task);
+                while let Some((_, task)) = CLAIMED.with(|claimed| claimed.borrow_mut().pop_front())
+                {
+                    dropped += usize::from(!run_one(owner, task));
                     over += 1;
                 }
-                owner.finished(over);
+                owner.finished(over, dropped);
                 queue = self.queue.lock();
                 continue;
             }
@@ -196,9 +213,9 @@ impl Pool {
         loop {
             let task = self.queue.lock().tasks.pop_front();
             match task {
-                Some(task) => {
-                    run_one(owner, task);
-                    owner.finished(1);
+                Some((_, task)) => {
+                    let dropped = usize::from(!run_one(owner, task));
+                    owner.finished(1, dropped);
                 }
                 None => return,
             }
@@ -210,7 +227,7 @@ thread_local! {
     /// The address of the owner whose task this thread is running, or 0.
     static RUNNING_TASK_OF: Cell<usize> = const { Cell::new(0) };
     /// Tasks this worker took from the queue and has not started yet.
-    static CLAIMED: RefCell<VecDeque<Task>> = const { RefCell::new(VecDeque::new()) };
+    static CLAIMED: RefCell<VecDeque<Tagged>> = const { RefCell::new(VecDeque::new()) };
 }
 
 /// Whether the calling thread is in the middle of running one of `owner`'s
@@ -225,9 +242,10 @@ fn owner_address<O: ?Sized>(owner: &O) -> usize {
 }
 
 /// Runs (or, if the owner refuses, drops) one task; a panic is reported to
-/// the owner and goes no further.
-fn run_one<O: Owner + ?Sized>(owner: &O, task: Task) {
-    let result = if owner.may_start() {
+/// the owner and goes no further. Returns whether it was started.
+fn run_one<O: Owner + ?Sized>(owner: &O, task: Task) -> bool {
+    let started = owner.may_start();
+    let result = if started {
         // Saved and restored rather than cleared: the inline fallback may run
         // a task on a thread that is itself inside another owner's task.
         let outer = RUNNING_TASK_OF.with(|running| running.replace(owner_address(owner)));
@@ -242,4 +260,5 @@ fn run_one<O: Owner + ?Sized>(owner: &O, task: Task) {
     if let Err(payload) = result {
         owner.panicked(payload);
     }
+    started
 }

@@ -7,7 +7,8 @@ use super::{Group, ManualClock};
 use crate::clock::{Clock, Source};
 use crate::driver::{self, DriverLink, Shard};
 use crate::pool::Pool;
-use crate::sync::{thread, Arc, AtomicBool, AtomicUsize, Condvar, Mutex, Parker};
+use crate::stats::Histogram;
+use crate::sync::{thread, Arc, AtomicBool, AtomicU64, AtomicUsize, Condvar, Mutex, Parker};
 
 /// Configures a [`Group`]. Obtain one with [`Group::builder`].
 ///
@@ -167,6 +168,8 @@ impl Builder {
             stopped: AtomicBool::new(false),
             shutting_down: AtomicBool::new(false),
             groups: AtomicUsize::new(1),
+            fired: AtomicU64::new(0),
+            lateness: Mutex::new(Histogram::default()),
             pool: Pool::new(self.max_concurrency, self.keep_alive),
             driver: Mutex::new(None),
         });

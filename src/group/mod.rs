@@ -18,6 +18,7 @@ pub use sleep::Sleep;
 
 use crate::error::Error;
 use crate::pool;
+use crate::stats::Stats;
 use crate::sync::{thread, Arc, Ordering};
 use crate::task::Task;
 use crate::wheel::Key;
@@ -262,6 +263,17 @@ impl Group {
         Sleep::new(self, delay)
     }
 
+    /// Counters and a lateness summary for dashboards; see [`Stats`].
+    ///
+    /// ```
+    /// let group = schedgroup::Group::new();
+    /// group.delay(std::time::Duration::from_secs(60), || {});
+    /// assert_eq!(group.stats().pending, 1);
+    /// ```
+    pub fn stats(&self) -> Stats {
+        self.shared.stats()
+    }
+
     /// How many tasks are pending: scheduled, not yet started, not cancelled.
     ///
     /// ```
@@ -308,6 +320,7 @@ impl Drop for Group {
         let queued = self.shared.pool.shut_down();
         let count = queued.len();
         drop(queued);
+        self.shared.control.lock().dropped += count as u64;
         self.shared.finish_in_flight(count);
         let driver = self.shared.driver.lock().take();
         if let Some(driver) = driver {

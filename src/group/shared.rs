@@ -6,8 +6,10 @@ use std::time::Instant;
 use crate::driver::{DriverLink, Host, Shard};
 use crate::error::{panic_message, Error};
 use crate::pool::{Owner, Pool};
+use crate::stats::{Histogram, Stats};
 use crate::sync::{
-    thread, thread_index, Arc, AtomicBool, AtomicUsize, Condvar, Mutex, MutexGuard, Ordering,
+    thread, thread_index, Arc, AtomicBool, AtomicU64, AtomicUsize, Condvar, Mutex, MutexGuard,
+    Ordering,
 };
 use crate::task::Task;
 
@@ -35,6 +37,10 @@ pub(crate) struct Shared {
     pub(crate) shutting_down: AtomicBool,
     /// Live `Group` values; the last one to go shuts everything down.
     pub(crate) groups: AtomicUsize,
+    /// Tasks handed to the pool, ever (statistics only: Relaxed).
+    pub(crate) fired: AtomicU64,
+    /// How late tasks were when a worker took them.
+    pub(crate) lateness: Mutex<Histogram>,
     pub(crate) pool: Pool,
     pub(crate) driver: Mutex<Option<thread::JoinHandle<()>>>,
 }
@@ -44,6 +50,8 @@ pub(crate) struct Control {
     pub(crate) stop: Option<Error>,
     pub(crate) panics: usize,
     pub(crate) first_panic: Option<String>,
+    /// Tasks dropped unrun by stopping (pending, queued or not yet started).
+    pub(crate) dropped: u64,
 }
 
 impl Control {
@@ -64,6 +72,25 @@ impl Shared {
     /// This thread's shard.
     pub(crate) fn shard(&self) -> &Arc<Shard<Task>> {
         &self.shards[thread_index() % self.shards.len()]
+    }
+
+    pub(crate) fn stats(&self) -> Stats {
+        let pending = self.len();
+        let in_flight = self.in_flight.load(Ordering::SeqCst);
+        let queued = self.pool.queued();
+        let removed: u64 = self.shards.iter().map(|shard| shard.removed()).sum();
+        let (dropped, panicked) = {
+            let control = self.control.lock();
+            (control.dropped, control.panics as u64)
+        };
+        Stats {
+            pending,
+            running: in_flight.saturating_sub(queued),
+            fired: self.fired.load(Ordering::Relaxed),
+            cancelled: removed + dropped,
+            panicked,
+            lateness: self.lateness.lock().summary(),
+        }
     }
 
     /// Tasks pending across all shards.
@@ -162,7 +189,6 @@ impl Shared {
         let clock = &this.link.clock;
         let now = clock.tick_floor(clock.now());
         let mut due = Vec::new();
-        let mut batch = Vec::new();
         loop {
             this.wait_none_in_flight();
             let mut shards_that_fired = 0;
@@ -181,8 +207,7 @@ impl Shared {
             if shards_that_fired > 1 {
                 due.sort_by_key(|&(deadline, _)| deadline);
             }
-            batch.extend(due.drain(..).map(|(_, task)| task));
-            this.pool.submit(this, &mut batch);
+            this.pool.submit(this, &mut due);
         }
         // Let the driver look at the new time too (the group's deadline).
         this.link.wake();
@@ -209,6 +234,7 @@ impl Shared {
         let queued = self.pool.take_queued();
         let count = queued.len();
         drop(queued);
+        self.control.lock().dropped += count as u64;
         self.finish_in_flight(count);
     }
 
@@ -218,7 +244,9 @@ impl Shared {
         }
         control.stop = Some(reason);
         self.stopped.store(true, Ordering::SeqCst);
-        self.shards.iter().flat_map(|shard| shard.close()).collect()
+        let pending: Vec<Task> = self.shards.iter().flat_map(|shard| shard.close()).collect();
+        control.dropped += pending.len() as u64;
+        pending
     }
 
     /// `count` in-flight tasks are done; wakes `wait()` if that was the last.
@@ -259,6 +287,7 @@ impl Host for Shared {
 
     fn fired(&self, count: usize) {
         self.in_flight.fetch_add(count, Ordering::SeqCst);
+        self.fired.fetch_add(count as u64, Ordering::Relaxed);
     }
 
     fn deadline_passed(&self) {
@@ -271,7 +300,7 @@ impl Host for Shared {
         }
     }
 
-    fn dispatch(this: &Arc<Self>, batch: &mut Vec<Task>) {
+    fn dispatch(this: &Arc<Self>, batch: &mut Vec<(u64, Task)>) {
         this.pool.submit(this, batch);
     }
 }
@@ -298,7 +327,36 @@ impl Owner for Shared {
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(payload)));
     }
 
-    fn finished(&self, count: usize) {
+    fn finished(&self, count: usize, dropped: usize) {
+        if dropped > 0 {
+            self.control.lock().dropped += dropped as u64;
+        }
         self.finish_in_flight(count);
+    }
+
+    fn claimed(&self, deadlines: &mut dyn Iterator<Item = u64>) {
+        let clock = &self.link.clock;
+        let now = clock.now();
+        let lateness = |tick: u64| {
+            let deadline = clock.instant_of(tick).unwrap_or(now);
+            u64::try_from(now.saturating_duration_since(deadline).as_nanos()).unwrap_or(u64::MAX)
+        };
+        let mut histogram = self.lateness.lock();
+        // Tasks come in deadline order: one sample per run of equal
+        // deadlines keeps a burst of a million cheap to record.
+        let mut run: Option<(u64, u64)> = None;
+        for tick in deadlines {
+            match &mut run {
+                Some((current, count)) if *current == tick => *count += 1,
+                _ => {
+                    if let Some((current, count)) = run.replace((tick, 1)) {
+                        histogram.record(lateness(current), count);
+                    }
+                }
+            }
+        }
+        if let Some((current, count)) = run {
+            histogram.record(lateness(current), count);
+        }
     }
 }
