@@ -16,7 +16,7 @@
 use std::time::Instant;
 
 use crate::clock::Clock;
-use crate::sync::{Arc, AtomicU64, Mutex, Ordering, Parker, Unparker};
+use crate::sync::{Arc, AtomicU64, AtomicUsize, Mutex, Ordering, Parker, Unparker};
 use crate::wheel::{Key, Wheel};
 
 /// The driver is awake and will scan the shards before it parks again.
@@ -31,6 +31,9 @@ pub(crate) struct DriverLink {
     /// The tick the driver sleeps until, [`AWAKE`] or [`SCANNING`].
     parked_until: AtomicU64,
     unparker: Unparker,
+    /// Threads waiting for the owner to go idle. Only then does a removal
+    /// that empties a shard need to wake the driver (to tell them).
+    idle_waiters: AtomicUsize,
 }
 
 impl DriverLink {
@@ -39,7 +42,19 @@ impl DriverLink {
             clock,
             parked_until: AtomicU64::new(AWAKE),
             unparker,
+            idle_waiters: AtomicUsize::new(0),
         }
+    }
+
+    /// Registers a thread about to wait for idleness; must come before it
+    /// looks at the shards. The shard lock orders that look against every
+    /// removal, so a removal it misses sees this count.
+    pub(crate) fn add_idle_waiter(&self) {
+        self.idle_waiters.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub(crate) fn remove_idle_waiter(&self) {
+        self.idle_waiters.fetch_sub(1, Ordering::SeqCst);
     }
 
     /// Wakes the driver now (to shut down, or to notice a change).
@@ -112,14 +127,15 @@ impl<T> Shard<T> {
         Ok(key)
     }
 
-    /// Takes a pending task out. If that empties the shard, the driver is
-    /// woken so that the owner can notice the group may be idle.
+    /// Takes a pending task out. If that empties the shard while someone
+    /// waits for idleness, the driver is woken to tell the owner. (Without
+    /// a waiter, a cancel costs no wake-up at all.)
     pub(crate) fn remove(&self, key: Key) -> Option<T> {
         let mut state = self.state.lock();
         let task = state.wheel.remove(key)?;
         state.version += 1;
         state.removed += 1;
-        if state.wheel.is_empty() {
+        if state.wheel.is_empty() && self.link.idle_waiters.load(Ordering::SeqCst) > 0 {
             self.link.wake();
         }
         Some(task)

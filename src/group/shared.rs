@@ -137,6 +137,7 @@ impl Shared {
         from_own_task: bool,
         deadline: Option<Instant>,
     ) -> Option<Result<(), Error>> {
+        let _registered = IdleWaiter::new(&self.link);
         let mut control = self.control.lock();
         if from_own_task {
             // SeqCst, paired with `finish_in_flight`: either a finisher sees
@@ -267,6 +268,22 @@ impl Shared {
         // the time the lock is ours.
         let _control = self.control.lock();
         self.became_idle.notify_all();
+    }
+}
+
+/// Counts a thread as waiting for idleness for as long as it lives.
+struct IdleWaiter<'a>(&'a DriverLink);
+
+impl<'a> IdleWaiter<'a> {
+    fn new(link: &'a DriverLink) -> Self {
+        link.add_idle_waiter();
+        IdleWaiter(link)
+    }
+}
+
+impl Drop for IdleWaiter<'_> {
+    fn drop(&mut self) {
+        self.0.remove_idle_waiter();
     }
 }
 
