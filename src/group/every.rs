@@ -28,7 +28,9 @@ pub(crate) struct SeriesHandle<F>(Arc<Series<F>>);
 pub(crate) struct Series<F> {
     shared: Arc<Shared>,
     period_nanos: u128,
-    f: Mutex<F>,
+    /// The closure; taken (dropped) once the series is over, so that its
+    /// captures go even while handles to the series live on.
+    f: Mutex<Option<F>>,
     state: Mutex<SeriesState>,
 }
 
@@ -47,6 +49,15 @@ struct SeriesState {
     /// An occurrence was dropped unrun by the group (cancelled or dropped):
     /// the series is over.
     orphaned: bool,
+    /// A run is calling the closure right now; whoever ends the series
+    /// then leaves dropping the closure to that run.
+    running: bool,
+}
+
+impl SeriesState {
+    fn is_over(&self) -> bool {
+        self.cancelled || self.orphaned
+    }
 }
 
 /// What each occurrence captures: one word, so it is stored inline. If the
@@ -56,7 +67,13 @@ struct Occurrence<F: FnMut() + Send + 'static>(Option<Arc<Series<F>>>);
 impl<F: FnMut() + Send + 'static> Drop for Occurrence<F> {
     fn drop(&mut self) {
         if let Some(series) = self.0.take() {
-            series.state.lock().orphaned = true;
+            let mut state = series.state.lock();
+            state.orphaned = true;
+            let running = state.running;
+            drop(state);
+            if !running {
+                series.drop_closure();
+            }
         }
     }
 }
@@ -69,7 +86,7 @@ impl<F: FnMut() + Send + 'static> Series<F> {
         let series = Arc::new(Series {
             shared: Arc::clone(shared),
             period_nanos: period.max(clock.tick()).as_nanos().max(1),
-            f: Mutex::new(f),
+            f: Mutex::new(Some(f)),
             state: Mutex::new(SeriesState {
                 anchor: clock.now(),
                 next: 1,
@@ -77,6 +94,7 @@ impl<F: FnMut() + Send + 'static> Series<F> {
                 cancelled: false,
                 reanchored: false,
                 orphaned: false,
+                running: false,
             }),
         });
         let refused = Series::file_next(&series, &mut series.state.lock());
@@ -89,7 +107,7 @@ impl<F: FnMut() + Send + 'static> Series<F> {
     /// once the series lock is released, since dropping it takes that lock.
     #[must_use]
     fn file_next(this: &Arc<Self>, state: &mut SeriesState) -> Option<Task> {
-        if state.cancelled || state.orphaned {
+        if state.is_over() {
             return None;
         }
         let clock = &this.shared.link.clock;
@@ -110,23 +128,36 @@ impl<F: FnMut() + Send + 'static> Series<F> {
     }
 }
 
+impl<F> Series<F> {
+    /// Drops the closure (outside every lock but its own: its captures'
+    /// Drop may call back into the group).
+    fn drop_closure(&self) {
+        let f = self.f.lock().take();
+        drop(f);
+    }
+}
+
 impl<F: FnMut() + Send + 'static> Occurrence<F> {
     fn run(mut self) {
         let series = self.0.take().expect("an occurrence runs once");
         {
             let mut state = series.state.lock();
             state.pending = None;
-            if state.cancelled {
+            if state.is_over() {
                 return;
             }
+            state.running = true;
         }
         // A panic is caught so that the series goes on; it is raised again
         // below, for the pool to count and `wait()` to report.
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            (series.f.lock())();
+            if let Some(f) = series.f.lock().as_mut() {
+                f();
+            }
         }));
         let refused = {
             let mut state = series.state.lock();
+            state.running = false;
             let now = series.shared.link.clock.now();
             let candidate = if state.reanchored {
                 0
@@ -145,6 +176,11 @@ impl<F: FnMut() + Send + 'static> Occurrence<F> {
             Series::file_next(&series, &mut state)
         };
         drop(refused);
+        // Ended while we ran (cancelled, or the group stopped and refused
+        // the next occurrence): the closure is ours to drop.
+        if series.state.lock().is_over() {
+            series.drop_closure();
+        }
         if let Err(panic) = result {
             std::panic::resume_unwind(panic);
         }
@@ -153,43 +189,49 @@ impl<F: FnMut() + Send + 'static> Occurrence<F> {
 
 impl<F: FnMut() + Send + 'static> Periodic for SeriesHandle<F> {
     fn cancel(&self) -> bool {
-        let pending = {
+        let (pending, running) = {
             let mut state = self.0.state.lock();
-            if state.cancelled || state.orphaned {
+            if state.is_over() {
                 return false;
             }
             state.cancelled = true;
-            state.pending.take()
+            (state.pending.take(), state.running)
         };
         // Removed, and its occurrence dropped, outside the series lock.
         if let Some((shard, key)) = pending {
             drop(shard.remove(key));
+        }
+        // A run in progress drops the closure when it ends; otherwise no
+        // run can start any more (it would see `cancelled`).
+        if !running {
+            self.0.drop_closure();
         }
         true
     }
 
     fn reset(&self, first: Instant) -> bool {
         let mut state = self.0.state.lock();
-        if state.cancelled || state.orphaned {
+        if state.is_over() {
             return false;
         }
         state.anchor = first;
         state.next = 0;
         let tick = self.0.shared.link.clock.tick_ceil(first);
-        match &state.pending {
+        let moved = match &state.pending {
             Some((shard, key)) => shard.reset(*key, tick),
-            // Running now: the run files occurrence 0 of the new anchor
-            // when it finishes.
-            None => {
-                state.reanchored = true;
-                true
-            }
+            None => false,
+        };
+        if !moved {
+            // The occurrence is running, or has fired and waits for a
+            // worker: when that run ends it files occurrence 0 of the new
+            // anchor.
+            state.reanchored = true;
         }
+        true
     }
 
     fn is_live(&self) -> bool {
-        let state = self.0.state.lock();
-        !state.cancelled && !state.orphaned
+        !self.0.state.lock().is_over()
     }
 
     fn clone_box(&self) -> Box<dyn Periodic> {
