@@ -168,6 +168,7 @@ impl Builder {
             stopped: AtomicBool::new(false),
             shutting_down: AtomicBool::new(false),
             groups: AtomicUsize::new(1),
+            stop_at,
             fired: AtomicU64::new(0),
             lateness: Mutex::new(Histogram::default()),
             pool: Pool::new(self.max_concurrency, self.keep_alive),

@@ -100,27 +100,35 @@ impl ManualClock {
     pub fn advance(&self, by: Duration) {
         let by = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
         let target = self.time.offset().saturating_add(by);
+        // First whatever is due already (fired but not finished, or
+        // scheduled in the past): it must see the time it was due at.
+        self.run_due_everywhere();
         loop {
-            let groups = self.live_groups();
-            let next = groups
+            let next = self
+                .live_groups()
                 .iter()
                 .filter_map(|group| group.next_deadline())
                 .map(|instant| self.time.offset_of(instant))
                 .min();
-            match next {
-                Some(next) if next <= target => {
-                    self.time.move_to(next);
-                    for group in &groups {
-                        Shared::run_due(group);
-                    }
-                }
-                _ => break,
+            let Some(next) = next.filter(|&next| next <= target) else {
+                break;
+            };
+            let before = self.time.offset();
+            self.time.move_to(next);
+            let fired = self.run_due_everywhere();
+            if next <= before && fired == 0 {
+                // Time cannot move and nothing runs: what is left lies at
+                // the end of representable time (say, `Duration::MAX`).
+                break;
             }
         }
         self.time.move_to(target);
-        for group in &self.live_groups() {
-            Shared::run_due(group);
-        }
+        self.run_due_everywhere();
+    }
+
+    /// Runs what is due now in every group; returns how many tasks fired.
+    fn run_due_everywhere(&self) -> usize {
+        self.live_groups().iter().map(Shared::run_due).sum()
     }
 
     pub(crate) fn time(&self) -> &ManualTime {

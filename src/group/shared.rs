@@ -37,6 +37,8 @@ pub(crate) struct Shared {
     pub(crate) shutting_down: AtomicBool,
     /// Live `Group` values; the last one to go shuts everything down.
     pub(crate) groups: AtomicUsize,
+    /// The tick of the builder's deadline, if any.
+    pub(crate) stop_at: Option<u64>,
     /// Tasks handed to the pool, ever (statistics only: Relaxed).
     pub(crate) fired: AtomicU64,
     /// How late tasks were when a worker took them.
@@ -172,24 +174,37 @@ impl Shared {
         idle.then(|| control.outcome())
     }
 
-    /// The earliest pending deadline across shards, as an instant (a lower
-    /// bound, see [`crate::Wheel::next_deadline`]).
+    /// The earliest instant something happens: a pending deadline (a lower
+    /// bound, see [`crate::Wheel::next_deadline`]) or the group's own
+    /// deadline while it has not stopped.
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
-        let tick = self
+        let tasks = self
             .shards
             .iter()
             .filter_map(|shard| shard.next_deadline())
-            .min()?;
+            .min();
+        let stop = self
+            .stop_at
+            .filter(|_| !self.stopped.load(Ordering::SeqCst));
+        let tick = match (tasks, stop) {
+            (Some(a), Some(b)) => a.min(b),
+            (a, b) => a.or(b)?,
+        };
         self.link.clock.instant_of(tick)
     }
 
-    /// For a manual clock: runs, on this thread, every task due at the
-    /// clock's now, and returns once they (and any due tasks they scheduled)
-    /// have finished.
-    pub(crate) fn run_due(this: &Arc<Self>) {
+    /// For a manual clock: applies the group's deadline if it has passed,
+    /// then runs, on this thread, every task due at the clock's now, and
+    /// returns once they (and any due tasks they scheduled) have finished.
+    /// Returns how many tasks it fired.
+    pub(crate) fn run_due(this: &Arc<Self>) -> usize {
         let clock = &this.link.clock;
         let now = clock.tick_floor(clock.now());
+        if this.stop_at.is_some_and(|stop| stop <= now) {
+            this.stop(Error::DeadlineExceeded);
+        }
         let mut due = Vec::new();
+        let mut fired = 0;
         loop {
             this.wait_none_in_flight();
             let mut shards_that_fired = 0;
@@ -208,10 +223,12 @@ impl Shared {
             if shards_that_fired > 1 {
                 due.sort_by_key(|&(deadline, _)| deadline);
             }
+            fired += due.len();
             this.pool.submit(this, &mut due);
         }
-        // Let the driver look at the new time too (the group's deadline).
+        // Let the driver look at the new time too.
         this.link.wake();
+        fired
     }
 
     fn wait_none_in_flight(&self) {
