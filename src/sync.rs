@@ -243,18 +243,25 @@ pub(crate) fn thread_index() -> usize {
     })
 }
 
-/// Under loom: the loom thread's number (0 for the model's main thread, then
-/// 1, 2, ... in spawn order). loom replays schedules and needs every
-/// execution of a model to behave the same given the same schedule; a
-/// process-wide counter would hand the same loom thread a different number,
-/// and so a different shard, in each execution ("Reached unexpected
-/// exploration state. Is the model fully deterministic?"). loom's thread id
-/// has no public accessor for the number, only its `Debug` form.
+/// Under loom: 0 for the model's main thread, 1 for every thread it spawns
+/// (the driver, workers, helper threads). Two threads that schedule at once
+/// thus file into different shards, as distinct threads almost always do
+/// outside loom, so the models exercise the cross-shard logic.
+///
+/// It must depend on nothing but the loom thread: loom replays schedules and
+/// needs every execution of a model to behave the same given the same
+/// schedule; a process-wide counter would hand the same loom thread a
+/// different shard in each execution ("Reached unexpected exploration state.
+/// Is the model fully deterministic?"). loom numbers its threads 0, 1, 2, ..
+/// in spawn order within each execution, but shows the number only in its
+/// thread id's `Debug` form.
 #[cfg(feature = "loom")]
 pub(crate) fn thread_index() -> usize {
     let id = format!("{:?}", loom::thread::current().id());
-    id.trim_start_matches("ThreadId(")
+    let number: usize = id
+        .trim_start_matches("ThreadId(")
         .trim_end_matches(')')
         .parse()
-        .expect("loom's ThreadId prints as ThreadId(n)")
+        .expect("loom's ThreadId prints as ThreadId(n)");
+    usize::from(number != 0)
 }
