@@ -60,7 +60,16 @@ struct Queue {
     /// for queued ones would never run those.
     blocked: usize,
     shut_down: bool,
+    /// Every live worker's claim (see [`Claim`]).
+    claims: Vec<Claim>,
 }
+
+/// The tasks a worker took from the queue and has not started yet. A worker
+/// takes a chunk at a time so that a burst costs one queue lock per chunk,
+/// not per task; the chunk stays visible here so that an idle worker can
+/// steal part of it (a slow task must not hold the rest of its chunk back)
+/// and a stopping owner can drop it. Locked after the queue, never before.
+type Claim = Arc<Mutex<VecDeque<Tagged>>>;
 
 impl Pool {
     pub(crate) fn new(max_workers: usize, keep_alive: Duration) -> Pool {
@@ -129,7 +138,10 @@ impl Pool {
     /// otherwise wait behind the blocked task) and lets another worker take
     /// this one's place under the cap. Undo with [`Pool::unblock`].
     pub(crate) fn block<O: Owner>(&self, owner: &Arc<O>) {
-        let claimed = CLAIMED.with(|claimed| std::mem::take(&mut *claimed.borrow_mut()));
+        let claimed: Vec<Tagged> = MY_CLAIM.with(|mine| match &*mine.borrow() {
+            Some(claim) => claim.lock().drain(..).collect(),
+            None => Vec::new(),
+        });
         let mut queue = self.queue.lock();
         queue.blocked += 1;
         for task in claimed.into_iter().rev() {
@@ -150,12 +162,46 @@ impl Pool {
         let mut queue = self.queue.lock();
         queue.shut_down = true;
         self.work_arrived.notify_all();
-        queue.tasks.drain(..).collect()
+        Self::drain_unstarted(&mut queue)
     }
 
     /// Takes the queued, unstarted tasks (the group was cancelled).
     pub(crate) fn take_queued(&self) -> Vec<Tagged> {
-        self.queue.lock().tasks.drain(..).collect()
+        Self::drain_unstarted(&mut self.queue.lock())
+    }
+
+    /// Every task not yet started: queued, or claimed by a worker.
+    fn drain_unstarted(queue: &mut Queue) -> Vec<Tagged> {
+        let mut unstarted: Vec<Tagged> = queue.tasks.drain(..).collect();
+        for claim in &queue.claims {
+            unstarted.extend(claim.lock().drain(..));
+        }
+        unstarted
+    }
+
+    /// Moves the back half of the fullest other claim into `mine`.
+    /// `false` if every other claim is empty.
+    fn steal(queue: &Queue, mine: &Claim) -> bool {
+        let mut victim = None;
+        let mut most = 0;
+        for claim in &queue.claims {
+            if Arc::ptr_eq(claim, mine) {
+                continue;
+            }
+            let len = claim.lock().len();
+            if len > most {
+                most = len;
+                victim = Some(claim);
+            }
+        }
+        let Some(victim) = victim else {
+            return false;
+        };
+        let mut theirs = victim.lock();
+        // The back half: the victim keeps the earliest deadlines.
+        let keep = theirs.len() / 2;
+        mine.lock().extend(theirs.drain(keep..));
+        true
     }
 
     /// How many tasks wait in the queue for a worker.
@@ -165,27 +211,40 @@ impl Pool {
 
     /// A worker thread's whole life.
     fn work<O: Owner + ?Sized>(&self, owner: &O) {
+        let mine: Claim = Arc::new(Mutex::new(VecDeque::new()));
+        MY_CLAIM.with(|slot| *slot.borrow_mut() = Some(Arc::clone(&mine)));
         let mut queue = self.queue.lock();
+        queue.claims.push(Arc::clone(&mine));
         loop {
-            if !queue.tasks.is_empty() {
+            let took = if !queue.tasks.is_empty() {
                 // A fair share, so that the other workers get work too.
                 let share = (queue.tasks.len() / (2 * queue.workers)).clamp(1, MAX_CHUNK);
-                CLAIMED.with(|claimed| {
-                    let mut claimed = claimed.borrow_mut();
-                    claimed.extend(queue.tasks.drain(..share));
-                    drop(queue);
-                    owner.claimed(&mut claimed.iter().map(|&(tag, _)| tag));
-                });
+                let mut claim = mine.lock();
+                claim.extend(queue.tasks.drain(..share));
+                drop(queue);
+                owner.claimed(&mut claim.iter().map(|&(tag, _)| tag));
+                true
+            } else {
+                let stole = Self::steal(&queue, &mine);
+                drop(queue);
+                stole
+            };
+            if took {
                 let (mut over, mut dropped) = (0, 0);
-                // One at a time out of the thread-local, so that a task that
-                // blocks on its own group can hand the rest back (`block`).
-                while let Some((_, task)) = CLAIMED.with(|claimed| claimed.borrow_mut().pop_front())
-                {
+                // One at a time, so that thieves, a stopping owner and
+                // `block` can take what has not started.
+                loop {
+                    let next = mine.lock().pop_front();
+                    let Some((_, task)) = next else { break };
                     dropped += usize::from(!run_one(owner, task));
                     over += 1;
                 }
                 owner.finished(over, dropped);
                 queue = self.queue.lock();
+                continue;
+            }
+            queue = self.queue.lock();
+            if !queue.tasks.is_empty() {
                 continue;
             }
             if queue.shut_down {
@@ -202,11 +261,22 @@ impl Pool {
                 }
             };
             queue.idle -= 1;
-            if timed_out && queue.tasks.is_empty() {
+            if timed_out && queue.tasks.is_empty() && !Self::any_claimed(&queue, &mine) {
                 break;
             }
         }
+        queue.claims.retain(|claim| !Arc::ptr_eq(claim, &mine));
         queue.workers -= 1;
+        drop(queue);
+        MY_CLAIM.with(|slot| slot.borrow_mut().take());
+    }
+
+    /// Whether another worker holds claimed tasks (worth staying for).
+    fn any_claimed(queue: &Queue, mine: &Claim) -> bool {
+        queue
+            .claims
+            .iter()
+            .any(|claim| !Arc::ptr_eq(claim, mine) && !claim.lock().is_empty())
     }
 
     fn run_queued_inline<O: Owner + ?Sized>(&self, owner: &O) {
@@ -226,8 +296,8 @@ impl Pool {
 thread_local! {
     /// The address of the owner whose task this thread is running, or 0.
     static RUNNING_TASK_OF: Cell<usize> = const { Cell::new(0) };
-    /// Tasks this worker took from the queue and has not started yet.
-    static CLAIMED: RefCell<VecDeque<Tagged>> = const { RefCell::new(VecDeque::new()) };
+    /// This worker's claim, for `block` to hand back.
+    static MY_CLAIM: RefCell<Option<Claim>> = const { RefCell::new(None) };
 }
 
 /// Whether the calling thread is in the middle of running one of `owner`'s
