@@ -204,11 +204,6 @@ impl Pool {
         true
     }
 
-    /// How many tasks wait in the queue for a worker.
-    pub(crate) fn queued(&self) -> usize {
-        self.queue.lock().tasks.len()
-    }
-
     /// A worker thread's whole life.
     fn work<O: Owner + ?Sized>(&self, owner: &O) {
         let mine: Claim = Arc::new(Mutex::new(VecDeque::new()));

@@ -54,6 +54,8 @@ pub(crate) struct Control {
     pub(crate) first_panic: Option<String>,
     /// Tasks dropped unrun by stopping (pending, queued or not yet started).
     pub(crate) dropped: u64,
+    /// A stop is dropping the pending closures: not idle yet.
+    pub(crate) draining: bool,
 }
 
 impl Control {
@@ -79,7 +81,6 @@ impl Shared {
     pub(crate) fn stats(&self) -> Stats {
         let pending = self.len();
         let in_flight = self.in_flight.load(Ordering::SeqCst);
-        let queued = self.pool.queued();
         let removed: u64 = self.shards.iter().map(|shard| shard.removed()).sum();
         let (dropped, panicked) = {
             let control = self.control.lock();
@@ -87,7 +88,7 @@ impl Shared {
         };
         Stats {
             pending,
-            running: in_flight.saturating_sub(queued),
+            running: in_flight,
             fired: self.fired.load(Ordering::Relaxed),
             cancelled: removed + dropped,
             panicked,
@@ -110,6 +111,9 @@ impl Shared {
     /// read nothing was pending (a task that fires bumps its shard's version
     /// and enters `in_flight` under the shard's lock).
     pub(crate) fn is_idle(&self, control: &Control, excused: usize) -> bool {
+        if control.draining {
+            return false;
+        }
         if control.stop.is_some() {
             return self.in_flight.load(Ordering::SeqCst) == excused;
         }
@@ -244,15 +248,24 @@ impl Shared {
     pub(crate) fn stop(&self, reason: Error) {
         let pending = {
             let mut control = self.control.lock();
-            let pending = self.stop_locked(&mut control, reason);
-            self.became_idle.notify_all();
-            pending
+            if control.stop.is_some() {
+                return;
+            }
+            // Until the closures are dropped, nobody may see the group idle:
+            // when `wait()` reports the stop, its closures are gone.
+            control.draining = true;
+            self.stop_locked(&mut control, reason)
         };
         drop(pending);
         let queued = self.pool.take_queued();
         let count = queued.len();
         drop(queued);
-        self.control.lock().dropped += count as u64;
+        {
+            let mut control = self.control.lock();
+            control.dropped += count as u64;
+            control.draining = false;
+            self.became_idle.notify_all();
+        }
         self.finish_in_flight(count);
     }
 
