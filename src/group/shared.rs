@@ -75,7 +75,9 @@ impl Control {
 impl Shared {
     /// This thread's shard.
     pub(crate) fn shard(&self) -> &Arc<Shard<Task>> {
-        &self.shards[thread_index() % self.shards.len()]
+        // The count is a power of two: a mask, not a division, per schedule.
+        debug_assert!(self.shards.len().is_power_of_two());
+        &self.shards[thread_index() & (self.shards.len() - 1)]
     }
 
     pub(crate) fn stats(&self) -> Stats {
