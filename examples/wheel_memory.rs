@@ -1,0 +1,268 @@
+//! Bytes of bookkeeping per pending entry, beyond the 16-byte value itself,
+//! for `Wheel<T>`, two `BinaryHeap` timer queues and tokio-util's
+//! `DelayQueue`, measured with a counting global allocator.
+//!
+//! ```text
+//! cargo run --release --example wheel_memory            # 1M and 10M entries
+//! cargo run --release --example wheel_memory -- 1000    # any sizes
+//! ```
+//!
+//! "Live bytes" are the bytes the structure holds from the allocator (the
+//! sizes of its live allocations, not counting malloc's own headers), minus
+//! what was live before it was built. "Overhead/entry" is
+//! `live bytes / N - size_of::<T>()` with `T = [u64; 2]` (16 bytes, the size
+//! of a `Box<dyn FnOnce()>`). "Grown" means the structure started empty and
+//! grew by its own doubling (what a program sees); "exact" means it was
+//! created with capacity for `N` (the per-entry cost without growth slack).
+//! Deadlines are uniform in `1..=2^20` ticks (ms for `DelayQueue`) ahead.
+//! "RSS growth" is how much the process's resident set grew while the
+//! structure was filled (Linux only): capacity that was allocated but never
+//! written to does not count there.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use schedgroup::Wheel;
+use tokio_util::time::DelayQueue;
+
+/// Counts the bytes currently allocated through it.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every method forwards to `System` with the caller's arguments and
+// only adds bookkeeping on the side.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded unchanged; the caller upholds `alloc`'s contract.
+        let ptr = unsafe { System.alloc(layout) };
+        if !ptr.is_null() {
+            LIVE.fetch_add(layout.size(), Ordering::Relaxed);
+        }
+        ptr
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded unchanged; the caller upholds `alloc_zeroed`'s contract.
+        let ptr = unsafe { System.alloc_zeroed(layout) };
+        if !ptr.is_null() {
+            LIVE.fetch_add(layout.size(), Ordering::Relaxed);
+        }
+        ptr
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded unchanged; the caller upholds `dealloc`'s contract.
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: forwarded unchanged; the caller upholds `realloc`'s contract.
+        let new = unsafe { System.realloc(ptr, layout, new_size) };
+        if !new.is_null() {
+            LIVE.fetch_add(new_size, Ordering::Relaxed);
+            LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        }
+        new
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+fn live() -> usize {
+    LIVE.load(Ordering::Relaxed)
+}
+
+/// Resident set size in bytes (Linux only; 4 KiB pages assumed).
+fn resident() -> Option<usize> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: usize = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}
+
+/// Growth of the resident set since `base`, in MB, or "n/a".
+fn resident_growth(base: Option<usize>) -> String {
+    match (base, resident()) {
+        (Some(base), Some(now)) => format!("{:.0}", now.saturating_sub(base) as f64 / 1e6),
+        _ => "n/a".to_string(),
+    }
+}
+
+type Value = [u64; 2];
+const VALUE: Value = [7, 11];
+const SPREAD: u64 = 1 << 20;
+
+/// xorshift64*, fixed seed.
+struct Rng(u64);
+
+impl Rng {
+    fn ahead(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        1 + ((u128::from(x.wrapping_mul(0x2545_F491_4F6C_DD1D)) * u128::from(SPREAD)) >> 64) as u64
+    }
+}
+
+/// One row of the report: live bytes of a structure holding `n` entries.
+fn row(what: &str, n: usize, bytes: usize, rss: Option<usize>) {
+    let per_entry = bytes as f64 / n as f64;
+    let overhead = per_entry - std::mem::size_of::<Value>() as f64;
+    let rss = resident_growth(rss);
+    println!("| {what} | {n} | {bytes} | {per_entry:.1} | {overhead:.1} | {rss} |");
+}
+
+fn after(what: &str, bytes: usize) {
+    println!("| {what} | 0 | {bytes} | | | |");
+}
+
+fn wheel(n: usize, exact: bool) {
+    let base = live();
+    let rss = resident();
+    let mut wheel = if exact {
+        Wheel::with_capacity(n)
+    } else {
+        Wheel::new()
+    };
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for _ in 0..n {
+        wheel.insert(rng.ahead(), VALUE);
+    }
+    let label = if exact { "exact" } else { "grown" };
+    row(&format!("`Wheel<T>`, {label}"), n, live() - base, rss);
+    if exact {
+        wheel.drain().for_each(drop);
+        after("… after `drain()`", live() - base);
+        wheel.shrink_to_fit();
+        after("… then `shrink_to_fit()`", live() - base);
+    } else {
+        let mut fired = 0usize;
+        wheel.advance(u64::MAX, |_, _| fired += 1);
+        assert_eq!(fired, n);
+        after("… after `advance` expired all", live() - base);
+        wheel.shrink_to_fit();
+        after("… then `shrink_to_fit()`", live() - base);
+    }
+}
+
+/// The plain lazy-deletion heap: values inside the heap, `(deadline, id, T)`.
+fn heap_of_tuples(n: usize) {
+    let base = live();
+    let rss = resident();
+    let mut heap = BinaryHeap::new();
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for id in 0..n {
+        heap.push(Reverse((rng.ahead(), id as u32, VALUE)));
+    }
+    row("`BinaryHeap<(u64, u32, T)>`, grown", n, live() - base, rss);
+    while heap.pop().is_some() {}
+    after("… after popping all", live() - base);
+    heap.shrink_to_fit();
+    after("… then `shrink_to_fit()`", live() - base);
+}
+
+/// The benchmark's heap peer: 16-byte `(deadline, slot, generation)` heap
+/// keys over a slab of `(generation, T)` slots (24 bytes each for a 16-byte
+/// `T`), plus the free list the slab reuses slots from.
+fn heap_peer(n: usize) {
+    struct Slot {
+        _generation: u32,
+        _value: Value,
+    }
+    let base = live();
+    let rss = resident();
+    let mut heap = BinaryHeap::new();
+    let mut slots = Vec::new();
+    let mut free: Vec<u32> = Vec::new();
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for slot in 0..n {
+        slots.push(Slot {
+            _generation: 1,
+            _value: VALUE,
+        });
+        heap.push(Reverse((rng.ahead(), slot as u32, 1u32)));
+    }
+    row(
+        "bench heap peer (keys + slab), grown",
+        n,
+        live() - base,
+        rss,
+    );
+    while let Some(Reverse((_, slot, _))) = heap.pop() {
+        free.push(slot);
+    }
+    after("… after popping all (free list full)", live() - base);
+    heap.shrink_to_fit();
+    drop(slots);
+    drop(free);
+    after(
+        "… then heap shrunk, slab and free list dropped",
+        live() - base,
+    );
+}
+
+fn delay_queue(n: usize, exact: bool) {
+    let base = live();
+    let rss = resident();
+    let mut queue = if exact {
+        DelayQueue::with_capacity(n)
+    } else {
+        DelayQueue::new()
+    };
+    let start = tokio::time::Instant::now();
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for _ in 0..n {
+        queue.insert_at(VALUE, start + Duration::from_millis(rng.ahead()));
+    }
+    let label = if exact { "exact" } else { "grown" };
+    row(&format!("`DelayQueue<T>`, {label}"), n, live() - base, rss);
+    queue.clear();
+    after("… after `clear()`", live() - base);
+    queue.shrink_to_fit();
+    after("… then `shrink_to_fit()`", live() - base);
+    queue.compact();
+    after("… then `compact()`", live() - base);
+}
+
+fn main() {
+    let sizes: Vec<usize> = std::env::args()
+        .skip(1)
+        .map(|arg| arg.parse().expect("sizes are entry counts"))
+        .collect();
+    let sizes = if sizes.is_empty() {
+        vec![1_000_000, 10_000_000]
+    } else {
+        sizes
+    };
+    // `DelayQueue` creates a tokio timer: it needs a runtime with time.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("a tokio runtime");
+    let _context = runtime.enter();
+
+    println!(
+        "T = [u64; 2], size_of::<T>() = {} bytes",
+        std::mem::size_of::<Value>()
+    );
+    println!();
+    println!(
+        "| structure | pending | live bytes | bytes/entry | overhead/entry beyond T | RSS growth (MB) |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|");
+    for &n in &sizes {
+        wheel(n, false);
+        wheel(n, true);
+        heap_of_tuples(n);
+        heap_peer(n);
+        delay_queue(n, false);
+        delay_queue(n, true);
+    }
+}
