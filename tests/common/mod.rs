@@ -226,7 +226,8 @@ pub const INTENTIONAL: &str = "intentional test panic";
 /// A non-string panic payload.
 pub struct IntentionalPayload;
 
-fn quiet_intentional_panics() {
+/// Keeps the tests' intentional panics out of the output (idempotent).
+pub fn quiet_intentional_panics() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
@@ -280,4 +281,29 @@ pub fn far_past(now: Instant, back: Duration) -> Instant {
         }
         back /= 2;
     }
+}
+
+// ---------------------------------------------------------------------------
+// Watchdogs for the feature tests.
+// ---------------------------------------------------------------------------
+
+/// How long the feature tests let something that must merely happen take,
+/// on a loaded 2-core CI machine.
+pub const PATIENCE: Duration = Duration::from_secs(10);
+
+/// [`within`] with [`PATIENCE`].
+pub fn watchdog<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    within(what, PATIENCE, f)
+}
+
+/// `clock.advance(by)` under the watchdog.
+pub fn advance(clock: &schedgroup::ManualClock, by: Duration) {
+    let clock = clock.clone();
+    watchdog("ManualClock::advance", move || clock.advance(by));
+}
+
+/// `group.wait()` under the watchdog.
+pub fn wait_patiently(group: &schedgroup::Group) -> Result<(), schedgroup::Error> {
+    let group = group.clone();
+    watchdog("Group::wait", move || group.wait())
 }
