@@ -29,8 +29,9 @@ pub struct Stats {
     /// Tasks that became due and were handed to the workers.
     pub fired: u64,
     /// Tasks that never ran: cancelled through their handle, dropped when
-    /// the group was cancelled, hit its deadline or was dropped, or due but
-    /// not started before that.
+    /// the group was cancelled, hit its deadline or was dropped, due but
+    /// not started before that, or scheduled after it (and so dropped at
+    /// once).
     pub cancelled: u64,
     /// Tasks that panicked.
     pub panicked: u64,

@@ -335,3 +335,16 @@ impl Drop for CountOnDrop {
         self.0.fetch_add(1, Ordering::SeqCst);
     }
 }
+
+#[test]
+fn schedules_refused_after_cancel_count_as_cancelled() {
+    let group = Group::new();
+    group.cancel();
+    let before = group.stats().cancelled;
+    for _ in 0..3 {
+        let handle = group.delay(HOUR, || unreachable!());
+        assert!(!handle.cancel());
+    }
+    assert_eq!(group.stats().cancelled, before + 3);
+    assert_eq!(group.stats().fired, 0);
+}

@@ -71,8 +71,10 @@ impl TaskHandle {
     /// was cancelled, or its group was cancelled or dropped. O(1).
     ///
     /// For a series from [`Group::every`](crate::Group::every): stops the
-    /// series and returns `true` while it is live; no run starts after this
-    /// returns (one already running finishes).
+    /// series and returns `true` while it is live. No run begins after this
+    /// returns; a run that had already begun finishes (it may be just
+    /// entering the closure, since no lock is held across the user's code),
+    /// and the closure is dropped when it does.
     ///
     /// ```
     /// let group = schedgroup::Group::new();

@@ -119,10 +119,12 @@ impl Group {
         let shard = self.shared.shard();
         let key = match shard.insert(tick, task) {
             Ok(key) => key,
-            // The group is stopped: drop the closure (no lock is held) and
-            // hand back a handle that names nothing.
+            // The group is stopped: drop the closure (no lock is held),
+            // count it as cancelled, and hand back a handle that names
+            // nothing.
             Err(refused) => {
                 drop(refused);
+                self.shared.control.lock().dropped += 1;
                 Key::DANGLING
             }
         };
