@@ -138,3 +138,90 @@ impl Table {
         println!("{rule}");
     }
 }
+
+/// A duration given in (possibly fractional, possibly negative) nanoseconds,
+/// with a sign, e.g. `"+12.3 ms"`, `"-4.0 µs"`.
+pub fn signed_nanos(ns: f64) -> String {
+    let sign = if ns < 0.0 { "-" } else { "+" };
+    format!("{sign}{}", nanos(ns.abs()))
+}
+
+/// A non-negative duration in (possibly fractional) nanoseconds, e.g.
+/// `"38.4 ns"`, `"1.21 ms"`.
+pub fn nanos(ns: f64) -> String {
+    match ns {
+        _ if ns >= 1e10 => format!("{:.1} s", ns / 1e9),
+        _ if ns >= 1e9 => format!("{:.2} s", ns / 1e9),
+        _ if ns >= 1e6 => format!("{:.2} ms", ns / 1e6),
+        _ if ns >= 1e3 => format!("{:.1} µs", ns / 1e3),
+        _ => format!("{ns:.1} ns"),
+    }
+}
+
+/// A table with a header row and any number of aligned columns, e.g. one
+/// column per scheduler measured.
+pub struct Grid {
+    title: String,
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Grid {
+    pub fn new(title: impl Into<String>, header: &[&str]) -> Grid {
+        Grid {
+            title: title.into(),
+            header: header.iter().map(|h| h.to_string()).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Adds a row; missing cells print empty, extra ones are kept.
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    pub fn print(&self) {
+        let columns = self
+            .rows
+            .iter()
+            .map(Vec::len)
+            .chain([self.header.len()])
+            .max()
+            .unwrap_or(0);
+        let cell = |row: &[String], i: usize| row.get(i).map_or("", String::as_str).to_string();
+        let widths: Vec<usize> = (0..columns)
+            .map(|i| {
+                self.rows
+                    .iter()
+                    .chain([&self.header])
+                    .map(|row| cell(row, i).chars().count())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let line = |row: &[String]| {
+            let cells: Vec<String> = (0..columns)
+                .map(|i| format!("{:<w$}", cell(row, i), w = widths[i]))
+                .collect();
+            cells.join(" | ").trim_end().to_string()
+        };
+        let rule = "-".repeat(widths.iter().sum::<usize>() + 3 * columns.saturating_sub(1));
+        println!("{}", self.title);
+        println!("{rule}");
+        println!("{}", line(&self.header));
+        println!("{rule}");
+        for row in &self.rows {
+            println!("{}", line(row));
+        }
+        println!("{rule}");
+    }
+}
+
+/// How a measured figure compares with its target, for verdict lines.
+pub fn met(ok: bool) -> &'static str {
+    if ok {
+        "met"
+    } else {
+        "missed"
+    }
+}

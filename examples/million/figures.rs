@@ -1,0 +1,160 @@
+//! Named measurements, and how a child process hands them to its parent.
+//!
+//! Every measuring mode computes its figures into a [`Figures`] and builds
+//! its table from those, whether they were measured in this process or in a
+//! child: `--compare` re-executes this binary with the hidden flag
+//! `--child heap` (and `--mode scale` with `--child wheel|heap` once per
+//! level), so that each measurement starts in a fresh process: a fresh
+//! allocator (memory freed by the other design is not reused, and the RSS
+//! baseline is clean), and none of the other design's threads. The child
+//! prints `figure <key> <value>` / `note <key> <text>` lines on stdout.
+
+use std::process::{Command, Stdio};
+
+use crate::args::{Config, Side};
+use crate::Failure;
+
+/// Figures by name: numbers (nanoseconds, bytes, counts, 0/1 flags) and
+/// short texts.
+#[derive(Clone, Debug, Default)]
+pub struct Figures {
+    values: Vec<(String, f64)>,
+    notes: Vec<(String, String)>,
+}
+
+impl Figures {
+    pub fn set(&mut self, key: &str, value: f64) {
+        self.values.retain(|(k, _)| k != key);
+        self.values.push((key.to_string(), value));
+    }
+
+    /// Sets `key` if `value` is known; otherwise leaves it unknown.
+    pub fn set_opt(&mut self, key: &str, value: Option<f64>) {
+        if let Some(value) = value {
+            self.set(key, value);
+        }
+    }
+
+    pub fn note(&mut self, key: &str, text: impl Into<String>) {
+        let text: String = text.into();
+        self.notes.retain(|(k, _)| k != key);
+        self.notes.push((key.to_string(), text.replace('\n', " ")));
+    }
+
+    pub fn get(&self, key: &str) -> Option<f64> {
+        self.values.iter().find(|(k, _)| k == key).map(|&(_, v)| v)
+    }
+
+    pub fn text(&self, key: &str) -> Option<&str> {
+        self.notes
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, t)| t.as_str())
+    }
+
+    /// Prints every figure for the parent to read back.
+    pub fn emit(&self) {
+        for (key, value) in &self.values {
+            // `{:?}` of an f64 round-trips exactly.
+            println!("figure {key} {value:?}");
+        }
+        for (key, text) in &self.notes {
+            println!("note {key} {text}");
+        }
+    }
+
+    fn parse(text: &str) -> Figures {
+        let mut figures = Figures::default();
+        for line in text.lines() {
+            if let Some(rest) = line.strip_prefix("figure ") {
+                if let Some((key, value)) = rest.split_once(' ') {
+                    if let Ok(value) = value.trim().parse() {
+                        figures.set(key, value);
+                    }
+                }
+            } else if let Some(rest) = line.strip_prefix("note ") {
+                if let Some((key, text)) = rest.split_once(' ') {
+                    figures.note(key, text);
+                }
+            }
+        }
+        figures
+    }
+}
+
+/// Measures `side` in a child process (this binary, `--child`), with the
+/// same configuration (`level` for `--mode scale`), and reads its figures
+/// back. The child's stderr goes to ours.
+pub fn in_child(config: &Config, side: Side, level: Option<usize>) -> Result<Figures, Failure> {
+    let exe = std::env::current_exe()
+        .map_err(|e| Failure(format!("cannot find this program to re-run it: {e}")))?;
+    let output = Command::new(&exe)
+        .args(config.child_args(side, level))
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| Failure(format!("cannot start {}: {e}", exe.display())))?;
+    if !output.status.success() {
+        return Err(Failure(format!(
+            "the child measuring `{}` failed ({})",
+            side.flag(),
+            output.status
+        )));
+    }
+    Ok(Figures::parse(&String::from_utf8_lossy(&output.stdout)))
+}
+
+/// `later - earlier` in nanoseconds, negative if `later` is earlier.
+pub fn since(later: std::time::Instant, earlier: std::time::Instant) -> f64 {
+    match later.checked_duration_since(earlier) {
+        Some(d) => d.as_nanos() as f64,
+        None => -((earlier - later).as_nanos() as f64),
+    }
+}
+
+/// A table row: `label`, then `show` of each side's figures.
+pub fn row(label: &str, sides: &[&Figures], show: impl Fn(&Figures) -> String) -> Vec<String> {
+    std::iter::once(label.to_string())
+        .chain(sides.iter().map(|figures| show(figures)))
+        .collect()
+}
+
+/// The header of a table with one column per side measured.
+pub fn header<'a>(first: &'a str, names: &[&'a str]) -> Vec<&'a str> {
+    std::iter::once(first)
+        .chain(names.iter().copied())
+        .collect()
+}
+
+/// In a child: measures `side` with the matching closure and prints the
+/// figures for the parent.
+pub fn emit_for(
+    side: Side,
+    wheel: impl FnOnce() -> Figures,
+    heap: impl FnOnce() -> Figures,
+) -> Result<(), Failure> {
+    let figures = match side {
+        Side::Wheel => wheel(),
+        Side::Heap => heap(),
+    };
+    figures.emit();
+    Ok(())
+}
+
+/// With `--compare`: the heap peer's figures, measured in a child process
+/// right after this one's.
+pub fn peer(config: &Config) -> Result<Option<Figures>, Failure> {
+    if !config.compare {
+        return Ok(None);
+    }
+    println!("measuring the Go design (heap) in a child process ...");
+    in_child(config, Side::Heap, None).map(Some)
+}
+
+/// The lines `--compare` prints under each table about how the peer ran.
+pub const PEER_NOTE: &str = "\
+Go design (heap) = benches/peers/go_heap.rs: one Mutex<BinaryHeap> + Condvar,
+  a timer thread and a fixed pool of workers (as many as schedgroup's default
+  cap), lazy cancel. It ran right after schedgroup, in a child process of this
+  binary (hidden flag --child heap), so it started from a fresh allocator and
+  a clean RSS baseline, with none of schedgroup's threads around.";
