@@ -12,7 +12,7 @@ use std::time::Instant;
 use schedgroup::Group;
 
 use crate::args::Config;
-use crate::figures::{self, header, row, since, Figures};
+use crate::figures::{self, header, row, since, Figures, Sides};
 use crate::go_heap::HeapGroup;
 use crate::procfs;
 use crate::report::{count, duration, met, nanos, or_na, rate, signed_nanos, Grid};
@@ -43,14 +43,9 @@ pub fn run(config: &Config) -> Result<(), Failure> {
     println!("each closure captures one Arc and increments a shared AtomicUsize; the N-th notes the time");
     println!("(times are from the requested deadline; rate = N / (last done - deadline))");
     println!();
-    let wheel = measure::<Group>(config);
-    let heap = figures::peer(config)?;
-    let mut sides = vec![&wheel];
-    let mut names = vec![Group::NAME];
-    if let Some(heap) = &heap {
-        sides.push(heap);
-        names.push(HeapGroup::NAME);
-    }
+    let both = Sides::measure(config, measure::<Group>(config))?;
+    let (wheel, heap) = (both.wheel(), both.heap());
+    let (sides, names) = (both.refs(), both.names());
     println!();
 
     let mut grid = Grid::new(
@@ -131,7 +126,7 @@ pub fn run(config: &Config) -> Result<(), Failure> {
             per_sec.map_or("not measured", |r| met(r >= TARGET_RATE)),
         )
     };
-    println!("verdict #4, schedgroup: {}", verdict(&wheel));
+    println!("verdict #4, schedgroup: {}", verdict(wheel));
     if let Some(heap) = &heap {
         println!("       for comparison, Go design: {}", verdict(heap));
     }
@@ -142,7 +137,7 @@ pub fn run(config: &Config) -> Result<(), Failure> {
             );
         }
     }
-    check(&wheel, n, Group::NAME)?;
+    check(wheel, n, Group::NAME)?;
     if let Some(heap) = &heap {
         check(heap, n, HeapGroup::NAME)?;
     }

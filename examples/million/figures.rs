@@ -158,3 +158,48 @@ Go design (heap) = benches/peers/go_heap.rs: one Mutex<BinaryHeap> + Condvar,
   cap), lazy cancel. It ran right after schedgroup, in a child process of this
   binary (hidden flag --child heap), so it started from a fresh allocator and
   a clean RSS baseline, with none of schedgroup's threads around.";
+
+/// schedgroup's figures and, with `--compare`, the heap peer's, measured in
+/// that order, ready to print side by side.
+pub struct Sides {
+    figures: Vec<Figures>,
+    names: Vec<&'static str>,
+}
+
+impl Sides {
+    /// Takes schedgroup's figures (already measured) and measures the peer.
+    pub fn measure(config: &Config, wheel: Figures) -> Result<Sides, Failure> {
+        use crate::timers::Timers;
+        let mut sides = Sides {
+            figures: vec![wheel],
+            names: vec![<schedgroup::Group as Timers>::NAME],
+        };
+        if let Some(heap) = peer(config)? {
+            sides.figures.push(heap);
+            sides
+                .names
+                .push(<crate::go_heap::HeapGroup as Timers>::NAME);
+        }
+        Ok(sides)
+    }
+
+    /// The figures, one per side, for [`row`].
+    pub fn refs(&self) -> Vec<&Figures> {
+        self.figures.iter().collect()
+    }
+
+    /// schedgroup's figures.
+    pub fn wheel(&self) -> &Figures {
+        &self.figures[0]
+    }
+
+    /// The peer's figures, with `--compare`.
+    pub fn heap(&self) -> Option<&Figures> {
+        self.figures.get(1)
+    }
+
+    /// The sides' names, in the same order.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.names.clone()
+    }
+}

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use schedgroup::Group;
 
 use crate::args::Config;
-use crate::figures::{self, header, row, since, Figures};
+use crate::figures::{self, header, row, since, Figures, Sides};
 use crate::go_heap::HeapGroup;
 use crate::procfs::{self, ThreadStat};
 use crate::report::{count, duration, met, nanos, or_na, Grid};
@@ -56,14 +56,9 @@ pub fn run(config: &Config) -> Result<(), Failure> {
     );
     println!("CPU = /proc/self/task/<tid>/schedstat (ns), cross-checked with utime+stime of /proc/self/stat (10 ms ticks)");
     println!();
-    let wheel = measure::<Group>(config);
-    let heap = figures::peer(config)?;
-    let mut sides = vec![&wheel];
-    let mut names = vec![Group::NAME];
-    if let Some(heap) = &heap {
-        sides.push(heap);
-        names.push(HeapGroup::NAME);
-    }
+    let both = Sides::measure(config, measure::<Group>(config))?;
+    let (wheel, heap) = (both.wheel(), both.heap());
+    let (sides, names) = (both.refs(), both.names());
     println!();
 
     let mut grid = Grid::new(
@@ -158,7 +153,7 @@ pub fn run(config: &Config) -> Result<(), Failure> {
             duration(config.observe)
         );
     }
-    println!("verdict #6, schedgroup: {}", verdict(&wheel));
+    println!("verdict #6, schedgroup: {}", verdict(wheel));
     if let Some(heap) = &heap {
         println!("       for comparison, Go design: {}", verdict(heap));
     }

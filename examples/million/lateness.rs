@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use schedgroup::Group;
 
 use crate::args::Config;
-use crate::figures::{self, header, row, since, Figures};
+use crate::figures::{self, header, row, since, Figures, Sides};
 use crate::go_heap::HeapGroup;
 use crate::procfs;
 use crate::report::{count, duration, met, nanos, or_na, signed_nanos, Grid};
@@ -77,14 +77,9 @@ pub fn run(config: &Config) -> Result<(), Failure> {
     println!("each task stores Instant::now() - its requested deadline first thing (exact, nearest-rank percentiles)");
     println!("(each closure captures one Arc and its index: 16 bytes, so schedgroup boxes it)");
     println!();
-    let wheel = measure::<Group>(config);
-    let heap = figures::peer(config)?;
-    let mut sides = vec![&wheel];
-    let mut names = vec![Group::NAME];
-    if let Some(heap) = &heap {
-        sides.push(heap);
-        names.push(HeapGroup::NAME);
-    }
+    let both = Sides::measure(config, measure::<Group>(config))?;
+    let (wheel, heap) = (both.wheel(), both.heap());
+    let (sides, names) = (both.refs(), both.names());
     println!();
 
     let mut grid = Grid::new(
@@ -186,7 +181,7 @@ pub fn run(config: &Config) -> Result<(), Failure> {
             early.map_or("not measured", |c| met(c == 0.0)),
         )
     };
-    println!("verdict #5, schedgroup: {}", verdict(&wheel));
+    println!("verdict #5, schedgroup: {}", verdict(wheel));
     if let Some(heap) = &heap {
         println!("       for comparison, Go design: {}", verdict(heap));
     }
