@@ -4,7 +4,9 @@
 //! `u64` ticks that the caller defines (the scheduler uses 1 ms by default).
 
 mod entries;
+mod expire;
 mod level;
+mod lists;
 
 use std::num::NonZeroU32;
 
@@ -12,7 +14,7 @@ use slab::Slab;
 
 pub use entries::Key;
 use entries::{Entry, Location, NIL};
-use level::{level_for, slot_of, slot_start, Level, LEVELS};
+use level::{slot_start, Level, LEVELS};
 
 /// A timing wheel holding values of type `T` until their deadline tick.
 ///
@@ -377,158 +379,6 @@ impl<T> Wheel<T> {
     fn index_of(&self, key: Key) -> Option<u32> {
         let entry = self.entries.get(key.index as usize)?;
         (entry.generation.get() == key.generation).then_some(key.index)
-    }
-
-    /// The lowest level with an occupied slot, and that slot: the wheel's
-    /// earliest slot. Any occupied slot on a lower level lies within the
-    /// current slot of every higher level, so it is earlier than anything
-    /// filed higher up.
-    fn next_occupied(&self) -> Option<(usize, usize)> {
-        self.levels.iter().enumerate().find_map(|(level, slots)| {
-            if slots.is_empty() {
-                return None;
-            }
-            let slot = slots.next_occupied_slot(slot_of(self.now, level));
-            debug_assert!(slot.is_some(), "level {level} has slots only behind now");
-            slot.map(|slot| (level, slot))
-        })
-    }
-
-    /// Links an unlinked entry at the tail of the list its deadline belongs
-    /// to, so that entries due at the same tick come out first in, first
-    /// out.
-    ///
-    /// Lists are circular in one direction only: the head's `prev` is the
-    /// tail (so appending is O(1) without a tail array), while the tail's
-    /// `next` is [`NIL`] (so walks end).
-    fn file(&mut self, index: u32) {
-        let deadline = self.entries[index as usize].deadline;
-        let location = if deadline < self.now {
-            self.overdue_min = self.overdue_min.min(deadline);
-            Location::OVERDUE
-        } else {
-            let level = level_for(self.now, deadline);
-            Location::slot(level, slot_of(deadline, level))
-        };
-        let head = self.head(location);
-        let entry = &mut self.entries[index as usize];
-        entry.next = NIL;
-        entry.location = location;
-        if head == NIL {
-            entry.prev = index;
-            self.set_head(location, index);
-        } else {
-            let tail = self.entries[head as usize].prev;
-            self.entries[index as usize].prev = tail;
-            self.entries[tail as usize].next = index;
-            self.entries[head as usize].prev = index;
-        }
-    }
-
-    /// Unlinks a linked entry from its list in O(1).
-    fn unlink(&mut self, index: u32) {
-        let Entry {
-            prev,
-            next,
-            location,
-            ..
-        } = self.entries[index as usize];
-        let head = self.head(location);
-        if index == head {
-            self.set_head(location, next);
-            if next != NIL {
-                // The new head inherits the pointer to the tail.
-                self.entries[next as usize].prev = prev;
-            }
-        } else {
-            self.entries[prev as usize].next = next;
-            let after = if next == NIL { head } else { next };
-            // Either the next entry's back link, or (removing the tail) the
-            // head's pointer to the tail.
-            self.entries[after as usize].prev = prev;
-        }
-    }
-
-    fn head(&self, location: Location) -> u32 {
-        match location.level_and_slot() {
-            Some((level, slot)) => self.levels[level].head(slot),
-            None => self.overdue_head,
-        }
-    }
-
-    fn set_head(&mut self, location: Location, head: u32) {
-        match location.level_and_slot() {
-            Some((level, slot)) => self.levels[level].set_head(slot, head),
-            None => {
-                self.overdue_head = head;
-                if head == NIL {
-                    self.overdue_min = u64::MAX;
-                }
-            }
-        }
-    }
-
-    /// Hands over the overdue entries, earliest deadline first. They are all
-    /// behind `now`, so they come before anything in a slot.
-    fn hand_over_overdue(&mut self, expired: &mut impl FnMut(Key, u64, T)) {
-        if self.overdue_head == NIL {
-            return;
-        }
-        let mut order = std::mem::take(&mut self.overdue_scratch);
-        order.clear();
-        let mut index = self.overdue_head;
-        while index != NIL {
-            let entry = &self.entries[index as usize];
-            order.push((entry.deadline, index));
-            index = entry.next;
-        }
-        // Stable, over the list's first-in-first-out order: equal
-        // deadlines keep the order they were filed in.
-        order.sort_by_key(|&(deadline, _)| deadline);
-        // Unlink one at a time so a panicking `expired` leaves the rest
-        // linked and the wheel consistent.
-        for &(deadline, index) in &order {
-            self.unlink(index);
-            let (key, value) = self.take(index);
-            expired(key, deadline, value);
-        }
-        self.overdue_scratch = order;
-    }
-
-    /// Hands over a level-0 slot: every entry in it is due exactly now.
-    fn hand_over_slot(&mut self, slot: usize, expired: &mut impl FnMut(Key, u64, T)) {
-        loop {
-            let index = self.levels[0].head(slot);
-            if index == NIL {
-                break;
-            }
-            debug_assert_eq!(self.entries[index as usize].deadline, self.now);
-            self.unlink(index);
-            let (key, value) = self.take(index);
-            expired(key, self.now, value);
-        }
-    }
-
-    /// Re-files every entry of a higher-level slot that `now` just reached;
-    /// each lands on a lower level since its deadline now shares this slot
-    /// with `now`.
-    fn cascade(&mut self, level: usize, slot: usize) {
-        let mut index = self.levels[level].take_slot(slot);
-        while index != NIL {
-            let next = self.entries[index as usize].next;
-            debug_assert!(level_for(self.now, self.entries[index as usize].deadline) < level);
-            self.file(index);
-            index = next;
-        }
-    }
-
-    fn take(&mut self, index: u32) -> (Key, T) {
-        let entry = self.entries.remove(index as usize);
-        let key = Key {
-            index,
-            generation: entry.generation.get(),
-        };
-        (key, entry.value)
     }
 }
 

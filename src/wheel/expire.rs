@@ -1,0 +1,86 @@
+//! Handing entries over: finding the earliest occupied slot, emptying a
+//! level-0 slot, cascading a higher slot down, and the overdue list.
+
+use super::entries::{Key, NIL};
+use super::level::{level_for, slot_of};
+use super::Wheel;
+
+impl<T> Wheel<T> {
+    /// The lowest level with an occupied slot, and that slot: the wheel's
+    /// earliest slot. Any occupied slot on a lower level lies within the
+    /// current slot of every higher level, so it is earlier than anything
+    /// filed higher up.
+    pub(super) fn next_occupied(&self) -> Option<(usize, usize)> {
+        self.levels.iter().enumerate().find_map(|(level, slots)| {
+            if slots.is_empty() {
+                return None;
+            }
+            let slot = slots.next_occupied_slot(slot_of(self.now, level));
+            debug_assert!(slot.is_some(), "level {level} has slots only behind now");
+            slot.map(|slot| (level, slot))
+        })
+    }
+
+    /// Hands over the overdue entries, earliest deadline first. They are all
+    /// behind `now`, so they come before anything in a slot.
+    pub(super) fn hand_over_overdue(&mut self, expired: &mut impl FnMut(Key, u64, T)) {
+        if self.overdue_head == NIL {
+            return;
+        }
+        let mut order = std::mem::take(&mut self.overdue_scratch);
+        order.clear();
+        let mut index = self.overdue_head;
+        while index != NIL {
+            let entry = &self.entries[index as usize];
+            order.push((entry.deadline, index));
+            index = entry.next;
+        }
+        // Stable, over the list's first-in-first-out order: equal
+        // deadlines keep the order they were filed in.
+        order.sort_by_key(|&(deadline, _)| deadline);
+        // Unlink one at a time so a panicking `expired` leaves the rest
+        // linked and the wheel consistent.
+        for &(deadline, index) in &order {
+            self.unlink(index);
+            let (key, value) = self.take(index);
+            expired(key, deadline, value);
+        }
+        self.overdue_scratch = order;
+    }
+
+    /// Hands over a level-0 slot: every entry in it is due exactly now.
+    pub(super) fn hand_over_slot(&mut self, slot: usize, expired: &mut impl FnMut(Key, u64, T)) {
+        loop {
+            let index = self.levels[0].head(slot);
+            if index == NIL {
+                break;
+            }
+            debug_assert_eq!(self.entries[index as usize].deadline, self.now);
+            self.unlink(index);
+            let (key, value) = self.take(index);
+            expired(key, self.now, value);
+        }
+    }
+
+    /// Re-files every entry of a higher-level slot that `now` just reached;
+    /// each lands on a lower level since its deadline now shares this slot
+    /// with `now`.
+    pub(super) fn cascade(&mut self, level: usize, slot: usize) {
+        let mut index = self.levels[level].take_slot(slot);
+        while index != NIL {
+            let next = self.entries[index as usize].next;
+            debug_assert!(level_for(self.now, self.entries[index as usize].deadline) < level);
+            self.file(index);
+            index = next;
+        }
+    }
+
+    pub(super) fn take(&mut self, index: u32) -> (Key, T) {
+        let entry = self.entries.remove(index as usize);
+        let key = Key {
+            index,
+            generation: entry.generation.get(),
+        };
+        (key, entry.value)
+    }
+}
