@@ -5,6 +5,8 @@ use std::time::{Duration, Instant};
 
 use super::shared::Shared;
 use crate::clock::ManualTime;
+use crate::driver::Host;
+use crate::error::Error;
 use crate::sync::{Arc, Mutex, Ordering};
 
 /// A clock that moves only when [`advance`](ManualClock::advance)d, for
@@ -152,5 +154,72 @@ impl fmt::Debug for ManualClock {
         f.debug_struct("ManualClock")
             .field("now", &self.time.now())
             .finish()
+    }
+}
+
+/// What a manual clock needs from each group on it.
+impl Shared {
+    /// The earliest instant something happens: a pending deadline (a lower
+    /// bound, see [`crate::Wheel::next_deadline`]) or the group's own
+    /// deadline while it has not stopped.
+    pub(crate) fn next_deadline(&self) -> Option<Instant> {
+        let tasks = self
+            .shards
+            .iter()
+            .filter_map(|shard| shard.next_deadline())
+            .min();
+        let stop = self
+            .stop_at
+            .filter(|_| !self.stopped.load(Ordering::SeqCst));
+        let tick = match (tasks, stop) {
+            (Some(a), Some(b)) => a.min(b),
+            (a, b) => a.or(b)?,
+        };
+        self.link.clock.instant_of(tick)
+    }
+
+    /// For a manual clock: applies the group's deadline if it has passed,
+    /// then runs, on this thread, every task due at the clock's now, and
+    /// returns once they (and any due tasks they scheduled) have finished.
+    /// Returns how many tasks it fired.
+    pub(crate) fn run_due(this: &Arc<Self>) -> usize {
+        let clock = &this.link.clock;
+        let now = clock.tick_floor(clock.now());
+        if this.stop_at.is_some_and(|stop| stop <= now) {
+            this.stop(Error::DeadlineExceeded);
+        }
+        let mut due = Vec::new();
+        let mut fired = 0;
+        loop {
+            this.wait_none_in_flight();
+            let mut shards_that_fired = 0;
+            for shard in this.shards.iter() {
+                let before = due.len();
+                shard.advance(now, &mut due, |count| this.fired(count));
+                shards_that_fired += usize::from(due.len() > before);
+            }
+            if due.is_empty() {
+                if this.in_flight.load(Ordering::SeqCst) == 0 {
+                    break;
+                }
+                // The driver fired something meanwhile: let it finish.
+                continue;
+            }
+            if shards_that_fired > 1 {
+                due.sort_by_key(|&(deadline, _)| deadline);
+            }
+            fired += due.len();
+            this.pool.submit(this, &mut due);
+        }
+        // Let the driver look at the new time too.
+        this.link.wake();
+        fired
+    }
+
+    pub(crate) fn wait_none_in_flight(&self) {
+        let mut control = self.control.lock();
+        while self.in_flight.load(Ordering::SeqCst) != 0 {
+            self.became_idle.wait(&mut control);
+        }
     }
 }
