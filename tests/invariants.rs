@@ -762,7 +762,9 @@ fn inv5_stale_handle_after_run_spares_the_slot_reuser() {
     assert_eq!(wait_within(&group, SOON), Ok(()));
     let ran = Arc::new(AtomicBool::new(false));
     let r = ran.clone();
-    let new = group.delay(100 * MS, move || r.store(true, Ordering::SeqCst));
+    // An hour out, so that it is certainly still pending while the stale
+    // handle is tried, however slow the machine; then it is moved to now.
+    let new = group.delay(HOUR, move || r.store(true, Ordering::SeqCst));
     assert_eq!(
         slot_of(&old),
         slot_of(&new),
@@ -776,6 +778,7 @@ fn inv5_stale_handle_after_run_spares_the_slot_reuser() {
     assert!(!old.reset(Instant::now() + HOUR));
     assert!(new.is_pending());
     assert_eq!(group.len(), 1);
+    assert!(new.reset(Instant::now()));
     assert_eq!(wait_within(&group, SOON), Ok(()));
     assert!(
         ran.load(Ordering::SeqCst),
@@ -791,7 +794,9 @@ fn inv5_stale_handle_after_cancel_spares_the_slot_reuser() {
     assert!(old.cancel());
     let ran = Arc::new(AtomicBool::new(false));
     let r = ran.clone();
-    let new = group.delay(50 * MS, move || r.store(true, Ordering::SeqCst));
+    // An hour out, so that it is certainly still pending while the stale
+    // handle is tried, however slow the machine; then it is moved to now.
+    let new = group.delay(HOUR, move || r.store(true, Ordering::SeqCst));
     assert_eq!(
         slot_of(&old),
         slot_of(&new),
@@ -801,6 +806,7 @@ fn inv5_stale_handle_after_cancel_spares_the_slot_reuser() {
     assert!(!old.reset(Instant::now() + HOUR));
     assert!(!old.is_pending());
     assert!(new.is_pending());
+    assert!(new.reset(Instant::now()));
     assert_eq!(wait_within(&group, SOON), Ok(()));
     assert!(
         ran.load(Ordering::SeqCst),
@@ -1129,12 +1135,14 @@ fn inv8_a_clone_keeps_the_group_alive() {
     let group = Group::new();
     let count = Arc::new(AtomicUsize::new(0));
     let c = count.clone();
-    group.delay(50 * MS, move || {
+    // An hour out, so that it is certainly pending when counted; then now.
+    let first = group.delay(HOUR, move || {
         c.fetch_add(1, Ordering::SeqCst);
     });
     let clone = group.clone();
     drop(group);
     assert_eq!(clone.len(), 1);
+    assert!(first.reset(Instant::now()));
     let c = count.clone();
     clone.delay(10 * MS, move || {
         c.fetch_add(1, Ordering::SeqCst);
