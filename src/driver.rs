@@ -246,22 +246,10 @@ pub(crate) fn drive<H: Host>(host: &Arc<H>, parker: Parker, mut stop_at: Option<
             stop_at = None;
             host.deadline_passed();
         }
-        let mut next = stop_at;
-        let mut all_empty = true;
-        let mut shards_that_fired = 0;
-        for shard in host.shards() {
-            let before = due.len();
-            let (shard_next, empty) = shard.advance(now, &mut due, |count| host.fired(count));
-            shards_that_fired += usize::from(due.len() > before);
-            next = earliest(next, shard_next);
-            all_empty &= empty;
-        }
+        let (tasks_next, all_empty) = take_due(&**host, now, &mut due);
+        let next = earliest(stop_at, tasks_next);
         if !due.is_empty() {
             link.parked_until.store(AWAKE, Ordering::SeqCst);
-            if shards_that_fired > 1 {
-                // Each shard's run is already in order: a stable sort merges.
-                due.sort_by_key(|&(deadline, _)| deadline);
-            }
             H::dispatch(host, &mut due);
             // Time passed while dispatching: look again before parking.
             continue;
@@ -276,7 +264,33 @@ pub(crate) fn drive<H: Host>(host: &Arc<H>, parker: Parker, mut stop_at: Option<
     }
 }
 
-fn earliest(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+/// Moves every task due at `now`, from every shard, into `due` in deadline
+/// order (each shard hands over in order; a stable sort merges the runs of
+/// several), counting them as fired under each shard's lock. Returns the
+/// earliest pending deadline left and whether every shard is now empty.
+pub(crate) fn take_due<H: Host + ?Sized>(
+    host: &H,
+    now: u64,
+    due: &mut Vec<(u64, H::Task)>,
+) -> (Option<u64>, bool) {
+    let mut next = None;
+    let mut all_empty = true;
+    let mut shards_that_fired = 0;
+    for shard in host.shards() {
+        let before = due.len();
+        let (shard_next, empty) = shard.advance(now, due, |count| host.fired(count));
+        shards_that_fired += usize::from(due.len() > before);
+        next = earliest(next, shard_next);
+        all_empty &= empty;
+    }
+    if shards_that_fired > 1 {
+        due.sort_by_key(|&(deadline, _)| deadline);
+    }
+    (next, all_empty)
+}
+
+/// The earlier of two optional ticks.
+pub(crate) fn earliest(a: Option<u64>, b: Option<u64>) -> Option<u64> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use super::shared::Shared;
 use crate::clock::ManualTime;
-use crate::driver::Host;
+use crate::driver::{earliest, take_due};
 use crate::error::Error;
 use crate::sync::{Arc, Mutex, Ordering};
 
@@ -171,11 +171,7 @@ impl Shared {
         let stop = self
             .stop_at
             .filter(|_| !self.stopped.load(Ordering::SeqCst));
-        let tick = match (tasks, stop) {
-            (Some(a), Some(b)) => a.min(b),
-            (a, b) => a.or(b)?,
-        };
-        self.link.clock.instant_of(tick)
+        self.link.clock.instant_of(earliest(tasks, stop)?)
     }
 
     /// For a manual clock: applies the group's deadline if it has passed,
@@ -192,21 +188,13 @@ impl Shared {
         let mut fired = 0;
         loop {
             this.wait_none_in_flight();
-            let mut shards_that_fired = 0;
-            for shard in this.shards.iter() {
-                let before = due.len();
-                shard.advance(now, &mut due, |count| this.fired(count));
-                shards_that_fired += usize::from(due.len() > before);
-            }
+            take_due(&**this, now, &mut due);
             if due.is_empty() {
                 if this.in_flight.load(Ordering::SeqCst) == 0 {
                     break;
                 }
                 // The driver fired something meanwhile: let it finish.
                 continue;
-            }
-            if shards_that_fired > 1 {
-                due.sort_by_key(|&(deadline, _)| deadline);
             }
             fired += due.len();
             this.pool.submit(this, &mut due);

@@ -319,11 +319,7 @@ impl Drop for Group {
         self.shared.shutting_down.store(true, Ordering::SeqCst);
         self.shared.link.wake();
         self.shared.stop(Error::Canceled);
-        let queued = self.shared.pool.shut_down();
-        let count = queued.len();
-        drop(queued);
-        self.shared.control.lock().dropped += count as u64;
-        self.shared.finish_in_flight(count);
+        self.shared.discard_unstarted(self.shared.pool.shut_down());
         let driver = self.shared.driver.lock().take();
         if let Some(driver) = driver {
             // The driver drops closures too; if one of them held the last

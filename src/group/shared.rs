@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use crate::driver::{DriverLink, Host, Shard};
 use crate::error::{panic_message, Error};
-use crate::pool::{Owner, Pool};
+use crate::pool::{Owner, Pool, Tagged};
 use crate::stats::{Histogram, Stats};
 use crate::sync::{
     thread, thread_index, Arc, AtomicBool, AtomicU64, AtomicUsize, Condvar, Mutex, MutexGuard,
@@ -195,15 +195,25 @@ impl Shared {
             self.stop_locked(&mut control, reason)
         };
         drop(pending);
-        let queued = self.pool.take_queued();
-        let count = queued.len();
-        drop(queued);
         {
             let mut control = self.control.lock();
-            control.dropped += count as u64;
             control.draining = false;
             self.became_idle.notify_all();
         }
+        // Still in flight until dropped, so no waiter sees the group idle
+        // before these closures are gone either.
+        self.discard_unstarted(self.pool.take_queued());
+    }
+
+    /// Drops tasks that were handed to the pool but never started, counts
+    /// them as cancelled and settles the in-flight count.
+    pub(crate) fn discard_unstarted(&self, unstarted: Vec<Tagged>) {
+        let count = unstarted.len();
+        drop(unstarted);
+        if count == 0 {
+            return;
+        }
+        self.control.lock().dropped += count as u64;
         self.finish_in_flight(count);
     }
 
