@@ -248,13 +248,8 @@ impl Pool {
             queue.idle += 1;
             // A keep-alive too long to add to now (Duration::MAX) means
             // "never exit while the pool lives".
-            let timed_out = match Instant::now().checked_add(self.keep_alive) {
-                Some(deadline) => self.work_arrived.wait_until(&mut queue, deadline),
-                None => {
-                    self.work_arrived.wait(&mut queue);
-                    false
-                }
-            };
+            let deadline = Instant::now().checked_add(self.keep_alive);
+            let timed_out = self.work_arrived.wait_until(&mut queue, deadline);
             queue.idle -= 1;
             if timed_out && queue.tasks.is_empty() && !Self::any_claimed(&queue, &mine) {
                 break;

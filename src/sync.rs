@@ -77,13 +77,21 @@ mod imp {
             self.0.wait(guard);
         }
 
-        /// Returns `true` if the deadline passed without a notification.
+        /// Waits for a notification, or until `deadline` if there is one
+        /// (`None`: no deadline). Returns `true` if the deadline passed
+        /// without a notification.
         pub(crate) fn wait_until<T>(
             &self,
             guard: &mut MutexGuard<'_, T>,
-            deadline: Instant,
+            deadline: Option<Instant>,
         ) -> bool {
-            self.0.wait_until(guard, deadline).timed_out()
+            match deadline {
+                Some(deadline) => self.0.wait_until(guard, deadline).timed_out(),
+                None => {
+                    self.0.wait(guard);
+                    false
+                }
+            }
         }
 
         pub(crate) fn notify_one(&self) {
@@ -208,7 +216,7 @@ mod imp {
         pub(crate) fn wait_until<T>(
             &self,
             guard: &mut MutexGuard<'_, T>,
-            _deadline: Instant,
+            _deadline: Option<Instant>,
         ) -> bool {
             self.wait(guard);
             false

@@ -163,15 +163,9 @@ impl Shared {
             if self.is_idle(&control, excused) {
                 break true;
             }
-            match deadline {
-                None => self.became_idle.wait(&mut control),
-                Some(deadline) => {
-                    if self.became_idle.wait_until(&mut control, deadline) {
-                        // Timed out; one last look, in case we were about
-                        // to be told.
-                        break self.is_idle(&control, excused);
-                    }
-                }
+            if self.became_idle.wait_until(&mut control, deadline) {
+                // Timed out; one last look, in case we were about to be told.
+                break self.is_idle(&control, excused);
             }
         };
         if from_own_task {
