@@ -57,6 +57,8 @@
 #[allow(unused_imports)]
 #[path = "peers/go_heap.rs"]
 mod go_heap;
+#[path = "common/rng.rs"]
+mod rng;
 
 use std::hint::black_box;
 use std::sync::{Arc, Barrier, OnceLock};
@@ -66,6 +68,7 @@ use std::time::{Duration, Instant};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion};
 use go_heap::HeapGroup;
+use rng::Rng;
 use schedgroup::{Group, TaskHandle};
 use tokio::runtime::Runtime;
 use tokio::task::JoinHandle;
@@ -115,32 +118,9 @@ fn job(payload: Arc<u64>) -> impl FnOnce() + Send + 'static {
 
 type BoxedJob = Box<dyn FnOnce() + Send + 'static>;
 
-/// xorshift64*: fixed seeds, so every run sees the same deadlines and victims.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// Uniform in `0..n`.
-    fn below(&mut self, n: usize) -> usize {
-        ((u128::from(self.next()) * n as u128) >> 64) as usize
-    }
-
-    /// `FAR` plus a uniform `0..SPREAD_MS` ms.
-    fn delay(&mut self) -> Duration {
-        FAR + Duration::from_millis(self.below(SPREAD_MS as usize) as u64)
-    }
+/// `FAR` plus a uniform `0..SPREAD_MS` ms.
+fn random_delay(rng: &mut Rng) -> Duration {
+    FAR + Duration::from_millis(rng.below(SPREAD_MS))
 }
 
 /// What every single-threaded harness needs from a peer.
@@ -538,7 +518,7 @@ impl<P: Peer> Drain<P> {
         drop(self.peer.take());
         let mut peer = P::build();
         for _ in 0..self.size {
-            let delay = self.rng.delay();
+            let delay = random_delay(&mut self.rng);
             self.pool.push(peer.add(delay, Arc::clone(&self.payload)));
         }
         self.peer = Some(peer);
@@ -560,7 +540,7 @@ impl<P: Peer> Drain<P> {
             if let Victims::Random = self.order {
                 // A partial Fisher–Yates shuffle into the tail.
                 for i in 0..count {
-                    let j = self.rng.below(len - i);
+                    let j = self.rng.index(len - i);
                     self.pool.swap(j, len - 1 - i);
                 }
             }
@@ -573,7 +553,7 @@ impl<P: Peer> Drain<P> {
             total += start.elapsed();
             peer.tidy();
             for _ in 0..count {
-                let delay = self.rng.delay();
+                let delay = random_delay(&mut self.rng);
                 self.pool.push(peer.add(delay, Arc::clone(&self.payload)));
             }
             left -= count;
@@ -612,7 +592,7 @@ impl<P: Peer> Pairs<P> {
         drop(self.peer.take());
         let mut peer = P::build();
         for _ in 0..self.n {
-            let delay = self.rng.delay();
+            let delay = random_delay(&mut self.rng);
             self.pool.push(peer.add(delay, Arc::clone(&self.payload)));
         }
         self.peer = Some(peer);
@@ -632,8 +612,8 @@ impl<P: Peer> Pairs<P> {
             }
             let count = left.min(batch);
             for _ in 0..count {
-                let victim = self.rng.below(self.n);
-                let delay = self.rng.delay();
+                let victim = self.rng.index(self.n);
+                let delay = random_delay(&mut self.rng);
                 self.work.push((victim, delay, Arc::clone(&self.payload)));
             }
             let peer = self.peer.as_mut().expect("built above");

@@ -40,6 +40,9 @@
 //!
 //! `cargo test --benches` (criterion's test mode) runs only the 1k size.
 
+#[path = "common/rng.rs"]
+mod rng;
+
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::future::poll_fn;
@@ -49,6 +52,7 @@ use std::time::{Duration, Instant};
 
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion};
+use rng::Rng;
 use schedgroup::{Key, Wheel};
 use tokio::runtime::Runtime;
 use tokio_util::time::{delay_queue, DelayQueue};
@@ -62,34 +66,6 @@ const SIZES: [usize; 4] = [1_000, 100_000, 1_000_000, 10_000_000];
 const SPREAD: u64 = 1 << 20;
 /// Entries due per tick in `expiry_dense`.
 const DENSITY: u64 = 256;
-
-/// xorshift64*: a fixed-seed generator, so every run sees the same deadlines.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// Uniform in `0..n`.
-    fn below(&mut self, n: u64) -> u64 {
-        ((u128::from(self.next()) * u128::from(n)) >> 64) as u64
-    }
-
-    /// Uniform in `1..=spread`.
-    fn ahead(&mut self, spread: u64) -> u64 {
-        1 + self.below(spread)
-    }
-}
 
 /// The operations every peer offers; deadlines are `ahead` ticks after the
 /// peer's current time.
