@@ -486,31 +486,27 @@ enum Victims {
     Newest,
 }
 
-/// Figure 3: `pool` pending tasks; batches of them are cancelled (timed)
-/// and replaced (untimed).
-struct Drain<P: Peer> {
+/// `size` tasks pending in a peer, with their handles, built from scratch
+/// again whenever the peer's tidying has worn it out.
+struct Filled<P: Peer> {
     peer: Option<P>,
     pool: Vec<P::Handle>,
-    victims: Vec<P::Handle>,
     size: usize,
-    order: Victims,
     rng: Rng,
     payload: Arc<u64>,
 }
 
-impl<P: Peer> Drain<P> {
-    fn new(size: usize, order: Victims) -> Self {
-        let mut drain = Drain {
+impl<P: Peer> Filled<P> {
+    fn new(size: usize) -> Self {
+        let mut filled = Filled {
             peer: None,
             pool: Vec::with_capacity(size),
-            victims: Vec::with_capacity(size / 4 + 1),
             size,
-            order,
             rng: Rng::new(size as u64),
             payload: Arc::new(7),
         };
-        drain.rebuild();
-        drain
+        filled.rebuild();
+        filled
     }
 
     fn rebuild(&mut self) {
@@ -524,28 +520,58 @@ impl<P: Peer> Drain<P> {
         self.peer = Some(peer);
     }
 
+    /// Rebuilds first if the peer is worn out.
+    fn refresh(&mut self) {
+        if self
+            .peer
+            .as_ref()
+            .map_or(true, |peer| peer.worn_out(self.size))
+        {
+            self.rebuild();
+        }
+    }
+}
+
+/// Figure 3: `size` pending tasks; batches of them are cancelled (timed)
+/// and replaced (untimed).
+struct Drain<P: Peer> {
+    filled: Filled<P>,
+    victims: Vec<P::Handle>,
+    order: Victims,
+}
+
+impl<P: Peer> Drain<P> {
+    fn new(size: usize, order: Victims) -> Self {
+        Drain {
+            filled: Filled::new(size),
+            victims: Vec::with_capacity(size / 4 + 1),
+            order,
+        }
+    }
+
     fn run(&mut self, iters: u64) -> Duration {
         let mut total = Duration::ZERO;
         let mut left = iters as usize;
         while left > 0 {
-            if self
-                .peer
-                .as_ref()
-                .map_or(true, |peer| peer.worn_out(self.size))
-            {
-                self.rebuild();
-            }
-            let count = left.min((self.size / 4).max(1));
-            let len = self.pool.len();
+            self.filled.refresh();
+            let Filled {
+                peer,
+                pool,
+                size,
+                rng,
+                payload,
+            } = &mut self.filled;
+            let count = left.min((*size / 4).max(1));
+            let len = pool.len();
             if let Victims::Random = self.order {
                 // A partial Fisher–Yates shuffle into the tail.
                 for i in 0..count {
-                    let j = self.rng.index(len - i);
-                    self.pool.swap(j, len - 1 - i);
+                    let j = rng.index(len - i);
+                    pool.swap(j, len - 1 - i);
                 }
             }
-            self.victims.extend(self.pool.drain(len - count..));
-            let peer = self.peer.as_mut().expect("built above");
+            self.victims.extend(pool.drain(len - count..));
+            let peer = peer.as_mut().expect("built above");
             let start = Stopwatch::start();
             for handle in self.victims.drain(..) {
                 peer.cancel(handle);
@@ -553,8 +579,8 @@ impl<P: Peer> Drain<P> {
             total += start.elapsed();
             peer.tidy();
             for _ in 0..count {
-                let delay = random_delay(&mut self.rng);
-                self.pool.push(peer.add(delay, Arc::clone(&self.payload)));
+                let delay = random_delay(rng);
+                pool.push(peer.add(delay, Arc::clone(payload)));
             }
             left -= count;
         }
@@ -565,62 +591,42 @@ impl<P: Peer> Drain<P> {
 /// Figure 7: `n` pending; one operation schedules a fresh task and cancels
 /// a random pending one in its place.
 struct Pairs<P: Peer> {
-    peer: Option<P>,
-    pool: Vec<P::Handle>,
+    filled: Filled<P>,
     work: Vec<(usize, Duration, Arc<u64>)>,
-    n: usize,
-    rng: Rng,
-    payload: Arc<u64>,
 }
 
 impl<P: Peer> Pairs<P> {
     fn new(n: usize) -> Self {
-        let mut pairs = Pairs {
-            peer: None,
-            pool: Vec::with_capacity(n),
+        Pairs {
+            filled: Filled::new(n),
             work: Vec::new(),
-            n,
-            rng: Rng::new(n as u64),
-            payload: Arc::new(7),
-        };
-        pairs.rebuild();
-        pairs
-    }
-
-    fn rebuild(&mut self) {
-        self.pool.clear();
-        drop(self.peer.take());
-        let mut peer = P::build();
-        for _ in 0..self.n {
-            let delay = random_delay(&mut self.rng);
-            self.pool.push(peer.add(delay, Arc::clone(&self.payload)));
         }
-        self.peer = Some(peer);
     }
 
     fn run(&mut self, iters: u64) -> Duration {
         let mut total = Duration::ZERO;
         let mut left = iters as usize;
-        let batch = self.n.min(1 << 16);
+        let batch = self.filled.size.min(1 << 16);
         while left > 0 {
-            if self
-                .peer
-                .as_ref()
-                .map_or(true, |peer| peer.worn_out(self.n))
-            {
-                self.rebuild();
-            }
+            self.filled.refresh();
+            let Filled {
+                peer,
+                pool,
+                size,
+                rng,
+                payload,
+            } = &mut self.filled;
             let count = left.min(batch);
             for _ in 0..count {
-                let victim = self.rng.index(self.n);
-                let delay = random_delay(&mut self.rng);
-                self.work.push((victim, delay, Arc::clone(&self.payload)));
+                let victim = rng.index(*size);
+                let delay = random_delay(rng);
+                self.work.push((victim, delay, Arc::clone(payload)));
             }
-            let peer = self.peer.as_mut().expect("built above");
+            let peer = peer.as_mut().expect("built above");
             let start = Stopwatch::start();
             for (victim, delay, payload) in self.work.drain(..) {
                 let fresh = peer.add(delay, payload);
-                let old = std::mem::replace(&mut self.pool[victim], fresh);
+                let old = std::mem::replace(&mut pool[victim], fresh);
                 peer.cancel(old);
             }
             total += start.elapsed();
