@@ -6,31 +6,19 @@ use std::num::NonZeroU32;
 pub(crate) const NIL: u32 = u32::MAX;
 
 /// Where an entry is linked. Slot lists are `level * 64 + slot`; entries
-/// inserted with a deadline already behind `now` wait on their own list.
+/// filed with a deadline already behind `now` wait on their own list.
+///
+/// Entries do not store it: it is a pure function of the entry's deadline and
+/// the wheel's `now` (see `Wheel::location_of`), which saves the bytes that
+/// make an entry 32 rather than 40 bytes for a 12-byte value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Location(u16);
-
-impl Location {
-    pub(crate) const OVERDUE: Location = Location(u16::MAX);
-
-    pub(crate) fn slot(level: usize, slot: usize) -> Location {
-        debug_assert!(level < super::level::LEVELS && slot < super::level::SLOTS);
-        Location((level * super::level::SLOTS + slot) as u16)
-    }
-
-    /// `(level, slot)`, or `None` for the overdue list.
-    pub(crate) fn level_and_slot(self) -> Option<(usize, usize)> {
-        if self == Location::OVERDUE {
-            None
-        } else {
-            let index = self.0 as usize;
-            Some((index / super::level::SLOTS, index % super::level::SLOTS))
-        }
-    }
+pub(crate) enum Location {
+    Slot { level: usize, slot: usize },
+    Overdue,
 }
 
 /// One pending entry. The links are slab indices (u32, not pointers) so the
-/// whole bookkeeping is 24 bytes and the wheel needs no `unsafe`.
+/// whole bookkeeping is 20 bytes and the wheel needs no `unsafe`.
 #[derive(Debug)]
 pub(crate) struct Entry<T> {
     pub(crate) deadline: u64,
@@ -39,7 +27,6 @@ pub(crate) struct Entry<T> {
     /// Distinguishes this entry from every other one that used the same slab
     /// index; `NonZero` also gives the slab's vacant variant a niche.
     pub(crate) generation: NonZeroU32,
-    pub(crate) location: Location,
     pub(crate) value: T,
 }
 

@@ -16,17 +16,13 @@ impl<T> Wheel<T> {
     /// `next` is [`NIL`] (so walks end).
     pub(super) fn file(&mut self, index: u32) {
         let deadline = self.entries[index as usize].deadline;
-        let location = if deadline < self.now {
+        let location = self.location_of(deadline);
+        if location == Location::Overdue {
             self.overdue_min = self.overdue_min.min(deadline);
-            Location::OVERDUE
-        } else {
-            let level = level_for(self.now, deadline);
-            Location::slot(level, slot_of(deadline, level))
-        };
+        }
         let head = self.head(location);
         let entry = &mut self.entries[index as usize];
         entry.next = NIL;
-        entry.location = location;
         if head == NIL {
             entry.prev = index;
             self.set_head(location, index);
@@ -43,10 +39,12 @@ impl<T> Wheel<T> {
         let Entry {
             prev,
             next,
-            location,
+            deadline,
             ..
         } = self.entries[index as usize];
+        let location = self.location_of(deadline);
         let head = self.head(location);
+        debug_assert_ne!(head, NIL, "unlinking from an empty list");
         if index == head {
             self.set_head(location, next);
             if next != NIL {
@@ -62,17 +60,38 @@ impl<T> Wheel<T> {
         }
     }
 
+    /// The list an entry due at `deadline` is linked on.
+    ///
+    /// Recomputed on every unlink instead of stored: the wheel keeps every
+    /// linked entry exactly where `file` would put it at the current `now`.
+    /// A deadline behind `now` was overdue when filed (a slot entry that
+    /// `now` reached was handed over or cascaded by `advance` on the way),
+    /// and for a deadline at or after `now`, `advance` only ever stops short
+    /// of an entry's slot, inside the same block of the level above, so
+    /// `level_for` and `slot_of` still name that slot.
+    pub(super) fn location_of(&self, deadline: u64) -> Location {
+        if deadline < self.now {
+            Location::Overdue
+        } else {
+            let level = level_for(self.now, deadline);
+            Location::Slot {
+                level,
+                slot: slot_of(deadline, level),
+            }
+        }
+    }
+
     pub(super) fn head(&self, location: Location) -> u32 {
-        match location.level_and_slot() {
-            Some((level, slot)) => self.levels[level].head(slot),
-            None => self.overdue_head,
+        match location {
+            Location::Slot { level, slot } => self.levels[level].head(slot),
+            Location::Overdue => self.overdue_head,
         }
     }
 
     pub(super) fn set_head(&mut self, location: Location, head: u32) {
-        match location.level_and_slot() {
-            Some((level, slot)) => self.levels[level].set_head(slot, head),
-            None => {
+        match location {
+            Location::Slot { level, slot } => self.levels[level].set_head(slot, head),
+            Location::Overdue => {
                 self.overdue_head = head;
                 if head == NIL {
                     self.overdue_min = u64::MAX;

@@ -13,7 +13,7 @@ use std::num::NonZeroU32;
 use slab::Slab;
 
 pub use entries::Key;
-use entries::{Entry, Location, NIL};
+use entries::{Entry, NIL};
 use level::{slot_start, Level, LEVELS};
 
 /// A timing wheel holding values of type `T` until their deadline tick.
@@ -27,8 +27,10 @@ use level::{slot_start, Level, LEVELS};
 /// * Every `u64` deadline is valid, `u64::MAX` included; deadlines at or
 ///   before [`now`](Wheel::now) are due at the next `advance`.
 ///
-/// Bookkeeping is 24 bytes per entry beyond `T` (deadline, two `u32` links, a
-/// generation and a slot index), plus a fixed 2.9 KB of slot heads.
+/// Bookkeeping is 20 bytes per entry beyond `T` (deadline, two `u32` links
+/// and a generation; the slot an entry is linked in is recomputed from its
+/// deadline, not stored), plus a fixed 2.9 KB of slot heads. With a 12-byte
+/// `T`, as the scheduler's tasks are, an entry is 32 bytes.
 ///
 /// ```
 /// use schedgroup::Wheel;
@@ -173,7 +175,6 @@ impl<T> Wheel<T> {
             prev: NIL,
             next: NIL,
             generation,
-            location: Location::OVERDUE,
             value,
         });
         self.file(index);
@@ -387,11 +388,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bookkeeping_is_24_bytes_beyond_the_value() {
-        // Box<dyn FnOnce()> is what the scheduler stores: 16 bytes, with a
-        // niche, so the slab's vacant variant costs nothing extra.
-        type Task = Box<dyn FnOnce() + Send>;
-        assert_eq!(std::mem::size_of::<Entry<Task>>(), 40);
+    fn bookkeeping_is_20_bytes_beyond_the_value() {
+        // The scheduler stores 12-byte, 4-aligned tasks: 32-byte entries, and
+        // the generation's niche keeps the slab's vacant variant free.
+        type Task = [u32; 3];
+        assert_eq!(std::mem::size_of::<Entry<Task>>(), 32);
+        assert_eq!(std::mem::size_of::<Option<Entry<Task>>>(), 32);
+        assert_eq!(std::mem::size_of::<Entry<u32>>(), 24);
         assert_eq!(std::mem::size_of::<Entry<u64>>(), 32);
     }
 
