@@ -95,6 +95,7 @@ impl Clock {
     }
 
     /// The current time.
+    #[inline]
     pub(crate) fn now(&self) -> Instant {
         match &self.source {
             Source::System => Instant::now(),
@@ -124,10 +125,11 @@ impl Clock {
 
     /// The first tick at or after `instant` (rounds up); instants before the
     /// origin are tick 0, i.e. due at once.
+    #[inline]
     pub(crate) fn tick_ceil(&self, instant: Instant) -> u64 {
         let since = instant.saturating_duration_since(self.origin);
         match fast_nanos(since) {
-            Some(nanos) => nanos.div_ceil(self.tick_nanos_u64),
+            Some(nanos) => self.ticks_ceil(nanos),
             None => saturate(since.as_nanos().div_ceil(self.tick_nanos)),
         }
     }
@@ -135,14 +137,26 @@ impl Clock {
     /// The tick of `now + delay`, rounded up, computed without forming the
     /// `Instant` (which would overflow for `Duration::MAX`): past the end of
     /// the `u64` range it saturates to `u64::MAX`, "later than anything".
+    #[inline]
     pub(crate) fn tick_after(&self, now: Instant, delay: Duration) -> u64 {
         let since = now.saturating_duration_since(self.origin);
         if let (Some(since), Some(delay)) = (fast_nanos(since), fast_nanos(delay)) {
             // Each term is below 2^62, so the sum fits.
-            return (since + delay).div_ceil(self.tick_nanos_u64);
+            return self.ticks_ceil(since + delay);
         }
         // Both terms are below 2^96, so the sum cannot overflow a u128.
         saturate((since.as_nanos() + delay.as_nanos()).div_ceil(self.tick_nanos))
+    }
+
+    /// `nanos` in ticks, rounded up; the default 1 ms tick divides by a
+    /// constant (a multiply), any other by the stored length.
+    #[inline]
+    fn ticks_ceil(&self, nanos: u64) -> u64 {
+        if self.tick_nanos_u64 == 1_000_000 {
+            nanos.div_ceil(1_000_000)
+        } else {
+            nanos.div_ceil(self.tick_nanos_u64)
+        }
     }
 
     /// The tick of `base + nanos` nanoseconds, rounded up, saturating to
@@ -162,6 +176,7 @@ impl Clock {
 }
 
 /// The span in nanoseconds as a u64, if it is short enough for the fast path.
+#[inline]
 fn fast_nanos(span: Duration) -> Option<u64> {
     (span.as_secs() < FAST_PATH_SECS)
         .then(|| span.as_secs() * 1_000_000_000 + u64::from(span.subsec_nanos()))

@@ -65,6 +65,7 @@ impl DriverLink {
     /// Wakes the driver if it sleeps past `deadline`. SeqCst pairs with the
     /// store of [`SCANNING`] in [`drive`]: if this load misses that store,
     /// the driver's scan comes after our insert and sees it.
+    #[inline]
     fn wake_if_before(&self, deadline: u64) {
         if deadline < self.parked_until.load(Ordering::SeqCst) {
             self.unparker.unpark();
@@ -113,6 +114,7 @@ impl<T> Shard<T> {
 
     /// Files `task` for tick `deadline`, or gives it back if the shard is
     /// closed.
+    #[inline]
     pub(crate) fn insert(&self, deadline: u64, task: T) -> Result<Key, T> {
         let mut state = self.state.lock();
         if state.closed {

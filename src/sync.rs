@@ -241,6 +241,7 @@ imp::thread_local! {
 /// that threads that start together get different numbers (and so different
 /// shards).
 #[cfg(not(feature = "loom"))]
+#[inline]
 pub(crate) fn thread_index() -> usize {
     static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     THREAD_INDEX.with(|index| {

@@ -53,6 +53,7 @@ impl Clone for Target {
 }
 
 impl TaskHandle {
+    #[inline]
     pub(crate) fn new(shard: Arc<Shard<Task>>, key: Key) -> TaskHandle {
         TaskHandle {
             target: Target::Once { shard, key },

@@ -74,6 +74,7 @@ impl Control {
 
 impl Shared {
     /// This thread's shard.
+    #[inline]
     pub(crate) fn shard(&self) -> &Arc<Shard<Task>> {
         // The count is a power of two: a mask, not a division, per schedule.
         debug_assert!(self.shards.len().is_power_of_two());

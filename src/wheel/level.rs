@@ -32,11 +32,13 @@ impl Level {
         }
     }
 
+    #[inline]
     pub(crate) fn head(&self, slot: usize) -> u32 {
         self.heads[slot]
     }
 
     /// Sets a slot's head, keeping the bitmap in step with it.
+    #[inline]
     pub(crate) fn set_head(&mut self, slot: usize, head: u32) {
         self.heads[slot] = head;
         if head == NIL {
@@ -84,6 +86,7 @@ impl Level {
 }
 
 /// The slot digit of `tick` on `level`.
+#[inline]
 pub(crate) fn slot_of(tick: u64, level: usize) -> usize {
     debug_assert!(level < LEVELS);
     ((tick >> (level as u32 * BITS_PER_LEVEL)) & (SLOTS as u64 - 1)) as usize
@@ -92,6 +95,7 @@ pub(crate) fn slot_of(tick: u64, level: usize) -> usize {
 /// The level an entry due at `deadline` is filed on when the wheel is at
 /// `now`: the level of the highest bit in which the two differ. A deadline at
 /// or before `now` goes on level 0 (it is due at the next advance).
+#[inline]
 pub(crate) fn level_for(now: u64, deadline: u64) -> usize {
     // OR-ing in the level-0 mask makes equal ticks land on level 0 and keeps
     // leading_zeros below 64.

@@ -6,6 +6,17 @@ use super::entries::{Entry, Location, NIL};
 use super::level::{level_for, slot_of};
 use super::Wheel;
 
+/// Where a new tail goes: found before the entry is linked (or even
+/// exists), so that `insert` can build the entry with its final links.
+#[derive(Clone, Copy)]
+pub(super) struct Tail {
+    location: Location,
+    head: u32,
+    /// The new tail's `prev`: the old tail, or the entry itself if the
+    /// list is empty.
+    pub(super) prev: u32,
+}
+
 impl<T> Wheel<T> {
     /// Links an unlinked entry at the tail of the list its deadline belongs
     /// to, so that entries due at the same tick come out first in, first
@@ -15,22 +26,43 @@ impl<T> Wheel<T> {
     /// tail (so appending is O(1) without a tail array), while the tail's
     /// `next` is [`NIL`] (so walks end).
     pub(super) fn file(&mut self, index: u32) {
-        let deadline = self.entries[index as usize].deadline;
+        let tail = self.tail_for(self.entries[index as usize].deadline, index);
+        let entry = &mut self.entries[index as usize];
+        entry.prev = tail.prev;
+        entry.next = NIL;
+        self.append(tail, index);
+    }
+
+    /// Where entry `index`, due at `deadline`, goes at the tail of its list
+    /// (noting an overdue deadline in `overdue_min`).
+    #[inline]
+    pub(super) fn tail_for(&mut self, deadline: u64, index: u32) -> Tail {
         let location = self.location_of(deadline);
         if location == Location::Overdue {
             self.overdue_min = self.overdue_min.min(deadline);
         }
         let head = self.head(location);
-        let entry = &mut self.entries[index as usize];
-        entry.next = NIL;
-        if head == NIL {
-            entry.prev = index;
-            self.set_head(location, index);
+        let prev = if head == NIL {
+            index
         } else {
-            let tail = self.entries[head as usize].prev;
-            self.entries[index as usize].prev = tail;
-            self.entries[tail as usize].next = index;
-            self.entries[head as usize].prev = index;
+            self.entries[head as usize].prev
+        };
+        Tail {
+            location,
+            head,
+            prev,
+        }
+    }
+
+    /// Finishes linking entry `index`, whose own links already say
+    /// `prev: tail.prev, next: NIL`, at the tail found by `tail_for`.
+    #[inline]
+    pub(super) fn append(&mut self, tail: Tail, index: u32) {
+        if tail.head == NIL {
+            self.set_head(tail.location, index);
+        } else {
+            self.entries[tail.prev as usize].next = index;
+            self.entries[tail.head as usize].prev = index;
         }
     }
 
@@ -69,6 +101,7 @@ impl<T> Wheel<T> {
     /// and for a deadline at or after `now`, `advance` only ever stops short
     /// of an entry's slot, inside the same block of the level above, so
     /// `level_for` and `slot_of` still name that slot.
+    #[inline]
     pub(super) fn location_of(&self, deadline: u64) -> Location {
         if deadline < self.now {
             Location::Overdue
@@ -81,6 +114,7 @@ impl<T> Wheel<T> {
         }
     }
 
+    #[inline]
     pub(super) fn head(&self, location: Location) -> u32 {
         match location {
             Location::Slot { level, slot } => self.levels[level].head(slot),
@@ -88,6 +122,7 @@ impl<T> Wheel<T> {
         }
     }
 
+    #[inline]
     pub(super) fn set_head(&mut self, location: Location, head: u32) {
         match location {
             Location::Slot { level, slot } => self.levels[level].set_head(slot, head),
