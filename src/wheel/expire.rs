@@ -31,7 +31,7 @@ impl<T> Wheel<T> {
         order.clear();
         let mut index = self.overdue_head;
         while index != NIL {
-            let entry = &self.entries[index as usize];
+            let entry = &self.entries[index];
             order.push((entry.deadline, index));
             index = entry.next;
         }
@@ -55,7 +55,7 @@ impl<T> Wheel<T> {
             if index == NIL {
                 break;
             }
-            debug_assert_eq!(self.entries[index as usize].deadline, self.now);
+            debug_assert_eq!(self.entries[index].deadline, self.now);
             self.unlink(index);
             let (key, value) = self.take(index);
             expired(key, self.now, value);
@@ -68,15 +68,15 @@ impl<T> Wheel<T> {
     pub(super) fn cascade(&mut self, level: usize, slot: usize) {
         let mut index = self.levels[level].take_slot(slot);
         while index != NIL {
-            let next = self.entries[index as usize].next;
-            debug_assert!(level_for(self.now, self.entries[index as usize].deadline) < level);
+            let next = self.entries[index].next;
+            debug_assert!(level_for(self.now, self.entries[index].deadline) < level);
             self.file(index);
             index = next;
         }
     }
 
     pub(super) fn take(&mut self, index: u32) -> (Key, T) {
-        let entry = self.entries.remove(index as usize);
+        let entry = self.entries.remove(index);
         let key = Key {
             index,
             generation: entry.generation.get(),

@@ -26,8 +26,8 @@ impl<T> Wheel<T> {
     /// tail (so appending is O(1) without a tail array), while the tail's
     /// `next` is [`NIL`] (so walks end).
     pub(super) fn file(&mut self, index: u32) {
-        let tail = self.tail_for(self.entries[index as usize].deadline, index);
-        let entry = &mut self.entries[index as usize];
+        let tail = self.tail_for(self.entries[index].deadline, index);
+        let entry = &mut self.entries[index];
         entry.prev = tail.prev;
         entry.next = NIL;
         self.append(tail, index);
@@ -45,7 +45,7 @@ impl<T> Wheel<T> {
         let prev = if head == NIL {
             index
         } else {
-            self.entries[head as usize].prev
+            self.entries[head].prev
         };
         Tail {
             location,
@@ -61,8 +61,8 @@ impl<T> Wheel<T> {
         if tail.head == NIL {
             self.set_head(tail.location, index);
         } else {
-            self.entries[tail.prev as usize].next = index;
-            self.entries[tail.head as usize].prev = index;
+            self.entries[tail.prev].next = index;
+            self.entries[tail.head].prev = index;
         }
     }
 
@@ -73,7 +73,7 @@ impl<T> Wheel<T> {
             next,
             deadline,
             ..
-        } = self.entries[index as usize];
+        } = self.entries[index];
         let location = self.location_of(deadline);
         let head = self.head(location);
         debug_assert_ne!(head, NIL, "unlinking from an empty list");
@@ -81,14 +81,14 @@ impl<T> Wheel<T> {
             self.set_head(location, next);
             if next != NIL {
                 // The new head inherits the pointer to the tail.
-                self.entries[next as usize].prev = prev;
+                self.entries[next].prev = prev;
             }
         } else {
-            self.entries[prev as usize].next = next;
+            self.entries[prev].next = next;
             let after = if next == NIL { head } else { next };
             // Either the next entry's back link, or (removing the tail) the
             // head's pointer to the tail.
-            self.entries[after as usize].prev = prev;
+            self.entries[after].prev = prev;
         }
     }
 

@@ -7,14 +7,14 @@ mod entries;
 mod expire;
 mod level;
 mod lists;
+mod store;
 
 use std::num::NonZeroU32;
-
-use slab::Slab;
 
 pub use entries::Key;
 use entries::{Entry, NIL};
 use level::{slot_start, Level, LEVELS};
+use store::Store;
 
 /// A timing wheel holding values of type `T` until their deadline tick.
 ///
@@ -49,7 +49,7 @@ use level::{slot_start, Level, LEVELS};
 /// ```
 #[derive(Debug)]
 pub struct Wheel<T> {
-    entries: Slab<Entry<T>>,
+    entries: Store<T>,
     levels: Box<[Level; LEVELS]>,
     /// Entries inserted (or reset) with a deadline already behind `now`. They
     /// are handed over first at the next advance, sorted by deadline.
@@ -90,7 +90,7 @@ impl<T> Wheel<T> {
     /// ```
     pub fn with_capacity(capacity: usize) -> Self {
         Wheel {
-            entries: Slab::with_capacity(capacity),
+            entries: Store::with_capacity(capacity),
             levels: Box::new(std::array::from_fn(|_| Level::new())),
             overdue_head: NIL,
             overdue_min: u64::MAX,
@@ -130,10 +130,12 @@ impl<T> Wheel<T> {
     /// assert!(wheel.is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.entries.len() == 0
     }
 
-    /// How many entries fit before the slab reallocates.
+    /// How many entries fit before the wheel allocates more. Growing never
+    /// moves an entry: the slab is a list of chunks, each twice the size of
+    /// the one before.
     ///
     /// ```
     /// let wheel: schedgroup::Wheel<()> = schedgroup::Wheel::with_capacity(8);
@@ -165,23 +167,18 @@ impl<T> Wheel<T> {
             NonZeroU32::MIN
         });
         let index = self.entries.vacant_key();
-        assert!(
-            index < NIL as usize,
-            "a Wheel holds at most u32::MAX - 1 entries"
-        );
-        let index = index as u32;
         // Find the tail before the entry exists, so it is written once with
         // its final links (measured: ~8 ns less per insert than filing it
         // after the fact, which re-reads what was just written).
         let tail = self.tail_for(deadline, index);
-        let slab_index = self.entries.insert(Entry {
+        let stored_at = self.entries.insert(Entry {
             deadline,
             prev: tail.prev,
             next: NIL,
             generation,
             value,
         });
-        debug_assert_eq!(slab_index, index as usize);
+        debug_assert_eq!(stored_at, index);
         self.append(tail, index);
         Key {
             index,
@@ -201,7 +198,7 @@ impl<T> Wheel<T> {
     pub fn remove(&mut self, key: Key) -> Option<T> {
         let index = self.index_of(key)?;
         self.unlink(index);
-        Some(self.entries.remove(index as usize).value)
+        Some(self.entries.remove(index).value)
     }
 
     /// Moves the entry to a new deadline, earlier or later (a deadline at or
@@ -219,7 +216,7 @@ impl<T> Wheel<T> {
             return false;
         };
         self.unlink(index);
-        self.entries[index as usize].deadline = deadline;
+        self.entries[index].deadline = deadline;
         self.file(index);
         true
     }
@@ -233,8 +230,7 @@ impl<T> Wheel<T> {
     /// assert_eq!(wheel.deadline(key), Some(3));
     /// ```
     pub fn deadline(&self, key: Key) -> Option<u64> {
-        self.index_of(key)
-            .map(|index| self.entries[index as usize].deadline)
+        self.index_of(key).map(|index| self.entries[index].deadline)
     }
 
     /// Whether the key names a pending entry.
@@ -257,8 +253,7 @@ impl<T> Wheel<T> {
     /// assert_eq!(wheel.get(key), Some(&"v"));
     /// ```
     pub fn get(&self, key: Key) -> Option<&T> {
-        self.index_of(key)
-            .map(|index| &self.entries[index as usize].value)
+        self.index_of(key).map(|index| &self.entries[index].value)
     }
 
     /// The pending value, mutably, or `None` for a stale key.
@@ -271,7 +266,7 @@ impl<T> Wheel<T> {
     /// ```
     pub fn get_mut(&mut self, key: Key) -> Option<&mut T> {
         self.index_of(key)
-            .map(|index| &mut self.entries[index as usize].value)
+            .map(|index| &mut self.entries[index].value)
     }
 
     /// A lower bound of the earliest pending deadline; `None` iff the wheel
@@ -364,8 +359,8 @@ impl<T> Wheel<T> {
     }
 
     /// Gives memory back to the allocator without invalidating any key: the
-    /// slab shrinks down to just past its highest live entry (all the way
-    /// when empty).
+    /// slab frees every chunk past the one holding its highest live entry
+    /// (all of them when empty).
     ///
     /// ```
     /// let mut wheel = schedgroup::Wheel::new();
@@ -383,7 +378,7 @@ impl<T> Wheel<T> {
 
     /// The slab index of a live key, or `None` if it is stale.
     fn index_of(&self, key: Key) -> Option<u32> {
-        let entry = self.entries.get(key.index as usize)?;
+        let entry = self.entries.get(key.index)?;
         (entry.generation.get() == key.generation).then_some(key.index)
     }
 }
