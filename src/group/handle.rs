@@ -36,8 +36,11 @@ pub struct TaskHandle {
 enum Target {
     /// A one-shot task: where it is filed.
     Once { shard: Arc<Shard<Task>>, key: Key },
-    /// A series from [`Group::every`](crate::Group::every).
-    Every(Box<dyn Periodic>),
+    /// A series from [`Group::every`](crate::Group::every). Boxed twice: a
+    /// thin pointer fits beside the `Arc`'s niche, so a handle is 16 bytes
+    /// rather than 24 (handles are kept per pending timer, and writing them
+    /// is part of every `delay`).
+    Every(Box<Box<dyn Periodic>>),
 }
 
 impl Clone for Target {
@@ -47,7 +50,7 @@ impl Clone for Target {
                 shard: Arc::clone(shard),
                 key: *key,
             },
-            Target::Every(series) => Target::Every(series.clone_box()),
+            Target::Every(series) => Target::Every(Box::new(series.clone_box())),
         }
     }
 }
@@ -62,7 +65,7 @@ impl TaskHandle {
 
     pub(crate) fn every(series: Box<dyn Periodic>) -> TaskHandle {
         TaskHandle {
-            target: Target::Every(series),
+            target: Target::Every(Box::new(series)),
         }
     }
 
@@ -141,5 +144,14 @@ impl fmt::Debug for TaskHandle {
             Target::Once { key, .. } => f.debug_struct("TaskHandle").field("key", key).finish(),
             Target::Every(_) => f.write_str("TaskHandle(every)"),
         }
+    }
+}
+
+#[cfg(all(test, not(feature = "loom")))]
+mod tests {
+    #[test]
+    fn a_handle_is_two_words() {
+        // An `Arc` and a key; a series handle fits in the same two words.
+        assert_eq!(std::mem::size_of::<super::TaskHandle>(), 16);
     }
 }
