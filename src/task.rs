@@ -54,6 +54,7 @@ pub(crate) struct Task {
 unsafe impl Send for Task {}
 
 impl Task {
+    #[inline]
     pub(crate) fn new<F: FnOnce() + Send + 'static>(f: F) -> Task {
         if fits_inline::<F>() {
             if let Some(vtable) = VTableOffset::of(&Inline::<F>::VTABLE) {
@@ -75,6 +76,7 @@ impl Task {
 
     /// A task whose slot holds `value`, which must be what `vtable`'s
     /// functions expect to find there.
+    #[inline]
     fn with<V>(vtable: VTableOffset, value: V) -> Task {
         // A constant per `V`, so this compiles to nothing (a compile-time
         // `const` assertion would also fire for the closures `new` boxes,
@@ -141,6 +143,7 @@ impl VTableOffset {
 
     /// The offset of `vtable`, or `None` if it lies more than 2^31 vtable
     /// alignments (16 GiB on 64-bit targets) from the anchor.
+    #[inline]
     fn of(vtable: &'static VTable) -> Option<VTableOffset> {
         // The pointer-to-integer cast exposes the address, which lets `get`
         // rebuild a usable pointer from it (the exposed-provenance model; the
@@ -149,6 +152,7 @@ impl VTableOffset {
         Self::of_address(vtable as *const VTable as usize)
     }
 
+    #[inline]
     fn of_address(address: usize) -> Option<VTableOffset> {
         let address = address as i64;
         let anchor = anchor_address() as i64;
@@ -173,6 +177,7 @@ impl VTableOffset {
     }
 }
 
+#[inline]
 fn anchor_address() -> usize {
     ptr::addr_of!(ANCHOR) as usize
 }
