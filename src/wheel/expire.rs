@@ -24,12 +24,12 @@ impl<T> Wheel<T> {
     /// Hands over the overdue entries, earliest deadline first. They are all
     /// behind `now`, so they come before anything in a slot.
     pub(super) fn hand_over_overdue(&mut self, expired: &mut impl FnMut(Key, u64, T)) {
-        if self.overdue_head == NIL {
+        if self.overdue.head == NIL {
             return;
         }
         let mut order = std::mem::take(&mut self.overdue_scratch);
         order.clear();
-        let mut index = self.overdue_head;
+        let mut index = self.overdue.head;
         while index != NIL {
             let entry = &self.entries[index];
             order.push((entry.deadline, index));

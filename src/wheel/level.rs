@@ -1,4 +1,4 @@
-//! One level of the hierarchical wheel: 64 slot heads and a bitmap of which
+//! One level of the hierarchical wheel: 64 slot lists and a bitmap of which
 //! slots hold entries.
 //!
 //! Level `n` divides time into slots of `64^n` ticks. An entry lives at the
@@ -7,6 +7,7 @@
 //! slot that `now` falls into (see [`Level::next_occupied_slot`]).
 
 use super::entries::NIL;
+use super::lists::List;
 
 /// Slots per level. A power of two so that slot digits are bit fields.
 pub(crate) const SLOTS: usize = 64;
@@ -18,29 +19,34 @@ pub(crate) const LEVELS: usize = 11;
 
 #[derive(Debug)]
 pub(crate) struct Level {
-    /// Bit `s` is set iff `heads[s]` is not [`NIL`].
+    /// Bit `s` is set iff `lists[s]` is not empty.
     occupied: u64,
-    /// Head of each slot's intrusive doubly-linked list of slab indices.
-    heads: [u32; SLOTS],
+    /// Each slot's intrusive doubly-linked list of slab indices.
+    lists: [List; SLOTS],
 }
 
 impl Level {
     pub(crate) fn new() -> Self {
         Level {
             occupied: 0,
-            heads: [NIL; SLOTS],
+            lists: [List::EMPTY; SLOTS],
         }
     }
 
     #[inline]
     pub(crate) fn head(&self, slot: usize) -> u32 {
-        self.heads[slot]
+        self.lists[slot].head
+    }
+
+    #[inline]
+    pub(crate) fn list(&self, slot: usize) -> List {
+        self.lists[slot]
     }
 
     /// Sets a slot's head, keeping the bitmap in step with it.
     #[inline]
     pub(crate) fn set_head(&mut self, slot: usize, head: u32) {
-        self.heads[slot] = head;
+        self.lists[slot].head = head;
         if head == NIL {
             self.occupied &= !(1 << slot);
         } else {
@@ -48,10 +54,18 @@ impl Level {
         }
     }
 
+    /// Sets a slot's tail. Only meaningful together with `set_head`: the
+    /// bitmap follows the head.
+    #[inline]
+    pub(crate) fn set_tail(&mut self, slot: usize, tail: u32) {
+        self.lists[slot].tail = tail;
+    }
+
     /// Empties a slot and returns its old head.
     pub(crate) fn take_slot(&mut self, slot: usize) -> u32 {
-        let head = self.heads[slot];
-        self.set_head(slot, NIL);
+        let head = self.lists[slot].head;
+        self.lists[slot] = List::EMPTY;
+        self.occupied &= !(1 << slot);
         head
     }
 
