@@ -41,7 +41,6 @@ impl<T> Wheel<T> {
         // Unlink one at a time so a panicking `expired` leaves the rest
         // linked and the wheel consistent.
         for &(deadline, index) in &order {
-            self.unlink(index);
             let (key, value) = self.take(index);
             expired(key, deadline, value);
         }
@@ -56,7 +55,6 @@ impl<T> Wheel<T> {
                 break;
             }
             debug_assert_eq!(self.entries[index].deadline, self.now);
-            self.unlink(index);
             let (key, value) = self.take(index);
             expired(key, self.now, value);
         }
@@ -75,8 +73,10 @@ impl<T> Wheel<T> {
         }
     }
 
+    /// Takes a linked entry out of its list and the slab.
     pub(super) fn take(&mut self, index: u32) -> (Key, T) {
         let entry = self.entries.remove(index);
+        self.detach(index, entry.prev, entry.next, entry.deadline);
         let key = Key {
             index,
             generation: entry.generation.get(),

@@ -82,15 +82,23 @@ impl<T> Wheel<T> {
             deadline,
             ..
         } = self.entries[index];
+        self.detach(index, prev, next, deadline);
+    }
+
+    /// Unlinks entry `index`, whose links and deadline are given: it may
+    /// already be out of the slab (a removal takes it out first, which saves
+    /// looking it up twice), since only its neighbours and its list change.
+    #[inline]
+    pub(super) fn detach(&mut self, index: u32, prev: u32, next: u32, deadline: u64) {
         if prev == NIL || next == NIL {
             // At an end of its list: the list itself changes.
             let location = self.location_of(deadline);
             if prev == NIL {
-                debug_assert_eq!(self.list(location).head, index, "not this list's head");
+                debug_assert_eq!(self.list(location).head, index, "not its list's head");
                 self.set_head(location, next);
             }
             if next == NIL {
-                debug_assert_eq!(self.list(location).tail, index, "not this list's tail");
+                debug_assert_eq!(self.list(location).tail, index, "not its list's tail");
                 self.set_tail(location, prev);
             }
         }

@@ -134,9 +134,7 @@ impl<T> Wheel<T> {
         self.entries.len() == 0
     }
 
-    /// How many entries fit before the wheel allocates more. Growing never
-    /// moves an entry: the slab is a list of chunks, each twice the size of
-    /// the one before.
+    /// How many entries fit before the slab reallocates.
     ///
     /// ```
     /// let wheel: schedgroup::Wheel<()> = schedgroup::Wheel::with_capacity(8);
@@ -197,9 +195,9 @@ impl<T> Wheel<T> {
     /// assert_eq!(wheel.remove(key), None);
     /// ```
     pub fn remove(&mut self, key: Key) -> Option<T> {
-        let index = self.index_of(key)?;
-        self.unlink(index);
-        Some(self.entries.remove(index).value)
+        let entry = self.entries.remove_live(key.index, key.generation)?;
+        self.detach(key.index, entry.prev, entry.next, entry.deadline);
+        Some(entry.value)
     }
 
     /// Moves the entry to a new deadline, earlier or later (a deadline at or
@@ -360,8 +358,8 @@ impl<T> Wheel<T> {
     }
 
     /// Gives memory back to the allocator without invalidating any key: the
-    /// slab frees every chunk past the one holding its highest live entry
-    /// (all of them when empty).
+    /// slab shrinks down to just past its highest live entry (all the way
+    /// when empty).
     ///
     /// ```
     /// let mut wheel = schedgroup::Wheel::new();

@@ -1,20 +1,13 @@
-//! The slab the wheel's entries live in: `u32` indices, a LIFO free list,
-//! and storage in chunks that never move.
+//! The slab the wheel's entries live in: one `Vec` of slots, `u32`
+//! indices and a LIFO free list.
 //!
-//! Why not the `slab` crate: it keeps one `Vec`, so growing past its
-//! capacity copies every entry (a 32 MB memcpy, ~10 ms, at 1M pending, under
-//! the shard lock the driver also needs), and its insert is not inlined
-//! into ours (~20 instructions, ~3.5 ns per schedule, by callgrind and
-//! criterion). Here chunk `k` holds `FIRST << k` entries and is allocated
-//! once at that size: growth adds a chunk and never copies, and the chunks
-//! double so there are few of them (at most 32 for any `u32` index).
+//! Why not the `slab` crate, which is the same thing: its insert is not
+//! inlined into ours (~20 instructions, ~3.5 ns per schedule, by callgrind
+//! and criterion), and its indices are `usize`. (A list of chunks that
+//! never move was tried too: every access then paid for finding the chunk,
+//! and a cancel cost 259 instructions instead of 173.)
 
 use super::entries::Entry;
-
-/// Entries in the first chunk. A power of two, as the index arithmetic
-/// needs.
-const FIRST: usize = 64;
-const FIRST_BITS: u32 = FIRST.trailing_zeros();
 
 /// "No free slot" in the free list.
 const NO_FREE: u32 = u32::MAX;
@@ -29,45 +22,20 @@ enum Slot<T> {
 
 #[derive(Debug)]
 pub(crate) struct Store<T> {
-    /// Chunk `k` has capacity `FIRST << k`; every chunk but the last is full.
-    chunks: Vec<Vec<Slot<T>>>,
+    slots: Vec<Slot<T>>,
     /// Occupied slots.
     len: usize,
     /// The most recently freed slot (reused first: it is likely in cache).
     free: u32,
 }
 
-/// The chunk and the position in it of slot `index`.
-///
-/// Chunk `k` covers indices `[FIRST * (2^k - 1), FIRST * (2^(k+1) - 1))`, so
-/// `index + FIRST` lies in `[FIRST << k, FIRST << (k + 1))`: its highest set
-/// bit, less `FIRST_BITS`, is `k`, and the bits below that bit are the
-/// position.
-#[inline]
-fn locate(index: u32) -> (usize, usize) {
-    let biased = index as usize + FIRST;
-    let chunk = (usize::BITS - 1 - biased.leading_zeros() - FIRST_BITS) as usize;
-    let position = biased - (FIRST << chunk);
-    debug_assert!(position < FIRST << chunk);
-    (chunk, position)
-}
-
-/// Slots in chunks `0..count`.
-fn slots_in_chunks(count: usize) -> usize {
-    FIRST * ((1 << count) - 1)
-}
-
 impl<T> Store<T> {
     pub(crate) fn with_capacity(capacity: usize) -> Self {
-        let mut store = Store {
-            chunks: Vec::new(),
+        Store {
+            slots: Vec::with_capacity(capacity),
             len: 0,
             free: NO_FREE,
-        };
-        while store.capacity() < capacity {
-            store.add_chunk();
         }
-        store
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -76,21 +44,7 @@ impl<T> Store<T> {
 
     /// Slots allocated, occupied or not.
     pub(crate) fn capacity(&self) -> usize {
-        slots_in_chunks(self.chunks.len())
-    }
-
-    /// Slots ever handed out: every index below this has been occupied at
-    /// least once (it is in a chunk, and in the free list if vacant).
-    fn initialized(&self) -> usize {
-        match self.chunks.last() {
-            None => 0,
-            Some(last) => slots_in_chunks(self.chunks.len() - 1) + last.len(),
-        }
-    }
-
-    fn add_chunk(&mut self) {
-        let size = FIRST << self.chunks.len();
-        self.chunks.push(Vec::with_capacity(size));
+        self.slots.capacity()
     }
 
     /// The index the next [`insert`](Store::insert) will use.
@@ -101,7 +55,7 @@ impl<T> Store<T> {
         } else {
             // `insert` refuses to hand out u32::MAX, so this cannot wrap
             // into a valid-looking index.
-            u32::try_from(self.initialized()).unwrap_or(u32::MAX)
+            u32::try_from(self.slots.len()).unwrap_or(u32::MAX)
         }
     }
 
@@ -115,7 +69,7 @@ impl<T> Store<T> {
     pub(crate) fn insert(&mut self, entry: Entry<T>) -> u32 {
         let index = self.vacant_key();
         if self.free != NO_FREE {
-            let slot = self.slot_mut(index);
+            let slot = &mut self.slots[index as usize];
             let Slot::Vacant { next_free } = *slot else {
                 unreachable!("the free list names an occupied slot");
             };
@@ -126,16 +80,7 @@ impl<T> Store<T> {
                 index < u32::MAX,
                 "a Wheel holds at most u32::MAX - 1 entries"
             );
-            if self
-                .chunks
-                .last()
-                .map_or(true, |last| last.len() == last.capacity())
-            {
-                self.add_chunk();
-            }
-            let last = self.chunks.last_mut().expect("a chunk was just ensured");
-            debug_assert!(last.len() < last.capacity(), "a chunk would reallocate");
-            last.push(Slot::Occupied(entry));
+            self.slots.push(Slot::Occupied(entry));
         }
         self.len += 1;
         index
@@ -149,7 +94,7 @@ impl<T> Store<T> {
     #[inline]
     pub(crate) fn remove(&mut self, index: u32) -> Entry<T> {
         let free = self.free;
-        let slot = self.slot_mut(index);
+        let slot = &mut self.slots[index as usize];
         match std::mem::replace(slot, Slot::Vacant { next_free: free }) {
             Slot::Occupied(entry) => {
                 self.free = index;
@@ -163,62 +108,64 @@ impl<T> Store<T> {
         }
     }
 
+    /// Takes out the entry at `index` if it is there and has `generation`.
+    #[inline]
+    pub(crate) fn remove_live(&mut self, index: u32, generation: u32) -> Option<Entry<T>> {
+        let slot = self.slots.get_mut(index as usize)?;
+        match slot {
+            Slot::Occupied(entry) if entry.generation.get() == generation => {}
+            _ => return None,
+        }
+        let vacant = Slot::Vacant {
+            next_free: self.free,
+        };
+        let Slot::Occupied(entry) = std::mem::replace(slot, vacant) else {
+            unreachable!("checked just above");
+        };
+        self.free = index;
+        self.len -= 1;
+        Some(entry)
+    }
+
     /// The entry at `index`, if that slot exists and is occupied.
     #[inline]
     pub(crate) fn get(&self, index: u32) -> Option<&Entry<T>> {
-        let (chunk, position) = locate(index);
-        match self.chunks.get(chunk)?.get(position)? {
+        match self.slots.get(index as usize)? {
             Slot::Occupied(entry) => Some(entry),
             Slot::Vacant { .. } => None,
         }
-    }
-
-    #[inline]
-    fn slot_mut(&mut self, index: u32) -> &mut Slot<T> {
-        let (chunk, position) = locate(index);
-        &mut self.chunks[chunk][position]
     }
 
     /// Empties the store, handing out every entry; keeps no memory.
     pub(crate) fn drain(&mut self) -> impl Iterator<Item = Entry<T>> {
         self.len = 0;
         self.free = NO_FREE;
-        std::mem::take(&mut self.chunks)
+        std::mem::take(&mut self.slots)
             .into_iter()
-            .flatten()
             .filter_map(|slot| match slot {
                 Slot::Occupied(entry) => Some(entry),
                 Slot::Vacant { .. } => None,
             })
     }
 
-    /// Frees every chunk past the one holding the highest occupied slot
-    /// (all of them when empty), without moving any entry. The free list is
+    /// Drops the vacant slots past the highest occupied one and gives the
+    /// spare capacity back, without moving any entry. The free list is
     /// rebuilt from what remains, lowest index first.
     pub(crate) fn shrink_to_fit(&mut self) {
-        let highest = self.highest_occupied();
-        let keep = highest.map_or(0, |index| locate(index).0 + 1);
-        self.chunks.truncate(keep);
-        if let (Some(index), Some(last)) = (highest, self.chunks.last_mut()) {
-            // Slots after the highest occupied one in its chunk are vacant:
-            // forget them (they are handed out again, fresh, by `insert`).
-            last.truncate(locate(index).1 + 1);
-        }
-        self.chunks.shrink_to_fit();
+        let keep = self
+            .slots
+            .iter()
+            .rposition(|slot| matches!(slot, Slot::Occupied(_)))
+            .map_or(0, |highest| highest + 1);
+        self.slots.truncate(keep);
+        self.slots.shrink_to_fit();
         self.free = NO_FREE;
-        for index in (0..self.initialized() as u32).rev() {
-            let free = self.free;
-            if let Slot::Vacant { next_free } = self.slot_mut(index) {
-                *next_free = free;
-                self.free = index;
+        for (index, slot) in self.slots.iter_mut().enumerate().rev() {
+            if let Slot::Vacant { next_free } = slot {
+                *next_free = self.free;
+                self.free = index as u32;
             }
         }
-    }
-
-    fn highest_occupied(&self) -> Option<u32> {
-        (0..self.initialized() as u32)
-            .rev()
-            .find(|&index| self.get(index).is_some())
     }
 }
 
@@ -227,9 +174,9 @@ impl<T> std::ops::Index<u32> for Store<T> {
 
     #[inline]
     fn index(&self, index: u32) -> &Entry<T> {
-        match self.get(index) {
-            Some(entry) => entry,
-            None => panic!("no entry at {index}"),
+        match &self.slots[index as usize] {
+            Slot::Occupied(entry) => entry,
+            Slot::Vacant { .. } => panic!("no entry at {index}"),
         }
     }
 }
@@ -237,7 +184,7 @@ impl<T> std::ops::Index<u32> for Store<T> {
 impl<T> std::ops::IndexMut<u32> for Store<T> {
     #[inline]
     fn index_mut(&mut self, index: u32) -> &mut Entry<T> {
-        match self.slot_mut(index) {
+        match &mut self.slots[index as usize] {
             Slot::Occupied(entry) => entry,
             Slot::Vacant { .. } => panic!("no entry at {index}"),
         }
@@ -260,24 +207,6 @@ mod tests {
     }
 
     #[test]
-    fn locate_walks_the_doubling_chunks() {
-        assert_eq!(locate(0), (0, 0));
-        assert_eq!(locate(63), (0, 63));
-        assert_eq!(locate(64), (1, 0));
-        assert_eq!(locate(191), (1, 127));
-        assert_eq!(locate(192), (2, 0));
-        assert_eq!(locate(u32::MAX - 1).0, 26);
-        let mut expected = (0, 0);
-        for index in 0..100_000u32 {
-            assert_eq!(locate(index), expected, "index {index}");
-            expected.1 += 1;
-            if expected.1 == FIRST << expected.0 {
-                expected = (expected.0 + 1, 0);
-            }
-        }
-    }
-
-    #[test]
     fn a_slot_is_no_bigger_than_its_entry() {
         assert_eq!(
             std::mem::size_of::<Slot<[u32; 3]>>(),
@@ -286,16 +215,16 @@ mod tests {
     }
 
     #[test]
-    fn growth_never_moves_an_entry() {
+    fn indices_are_handed_out_in_order_then_reused() {
         let mut store = Store::with_capacity(0);
-        let first = store.insert(entry(0));
-        let address = store.get(first).map(|e| e as *const Entry<u32>);
-        for value in 1..10_000 {
+        for value in 0..10_000 {
             assert_eq!(store.insert(entry(value)), value);
         }
-        assert_eq!(store.get(first).map(|e| e as *const Entry<u32>), address);
         assert_eq!(store.len(), 10_000);
-        assert!(store.capacity() >= 10_000 && store.capacity() < 20_000);
+        assert_eq!(store.remove(77).value, 77);
+        assert_eq!(store.vacant_key(), 77);
+        assert_eq!(store.insert(entry(1)), 77);
+        assert_eq!(store.vacant_key(), 10_000);
     }
 
     #[test]
@@ -324,8 +253,7 @@ mod tests {
             store.remove(index);
         }
         store.shrink_to_fit();
-        // Index 70 is in chunk 1: chunks 0 and 1 stay, and chunk 1 ends at 70.
-        assert_eq!(store.capacity(), 64 + 128);
+        assert_eq!(store.capacity(), 71);
         assert_eq!((store[5].value, store[70].value), (5, 70));
         // The free list hands out the lowest vacant index first, then fresh
         // slots past the highest live one.
