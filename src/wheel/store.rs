@@ -1,13 +1,21 @@
-//! The slab the wheel's entries live in: one `Vec` of slots, `u32`
-//! indices and a LIFO free list.
+//! The slab the wheel's entries live in: `u32` indices, a LIFO free list,
+//! and storage in fixed-size chunks so that growing never copies.
 //!
-//! Why not the `slab` crate, which is the same thing: its insert is not
-//! inlined into ours (~20 instructions, ~3.5 ns per schedule, by callgrind
-//! and criterion), and its indices are `usize`. (A list of chunks that
-//! never move was tried too: every access then paid for finding the chunk,
-//! and a cancel cost 259 instructions instead of 173.)
+//! Why not the `slab` crate: it keeps one `Vec`, so growing past its
+//! capacity copies every entry (a multi-millisecond memcpy under the shard
+//! lock at each doubling, once the allocator serves such sizes from its
+//! heap), and its insert is not inlined into ours (~20 instructions per
+//! schedule). Chunks of equal size keep finding a slot to a shift and a
+//! mask; chunks that double in size (tried first) cost a leading-zeros count
+//! and more per access, which made cancel 40% slower.
 
 use super::entries::Entry;
+
+/// Slots per chunk: 512 KiB of 32-byte entries. Only the first chunk ever
+/// reallocates (while it grows to this size, so a small wheel stays small);
+/// the others are allocated whole, and pages never written cost no memory.
+const CHUNK_BITS: u32 = 14;
+const CHUNK: usize = 1 << CHUNK_BITS;
 
 /// "No free slot" in the free list.
 const NO_FREE: u32 = u32::MAX;
@@ -22,17 +30,34 @@ enum Slot<T> {
 
 #[derive(Debug)]
 pub(crate) struct Store<T> {
-    slots: Vec<Slot<T>>,
+    /// Every chunk but the last holds exactly `CHUNK` slots.
+    chunks: Vec<Vec<Slot<T>>>,
+    /// Slots ever handed out, occupied or vacant: the next fresh index.
+    initialized: usize,
     /// Occupied slots.
     len: usize,
     /// The most recently freed slot (reused first: it is likely in cache).
     free: u32,
 }
 
+/// The chunk and the position in it of slot `index`.
+#[inline]
+fn locate(index: u32) -> (usize, usize) {
+    let index = index as usize;
+    (index >> CHUNK_BITS, index & (CHUNK - 1))
+}
+
 impl<T> Store<T> {
     pub(crate) fn with_capacity(capacity: usize) -> Self {
+        let mut chunks = Vec::new();
+        let mut left = capacity;
+        while left > 0 {
+            chunks.push(Vec::with_capacity(left.min(CHUNK)));
+            left = left.saturating_sub(CHUNK);
+        }
         Store {
-            slots: Vec::with_capacity(capacity),
+            chunks,
+            initialized: 0,
             len: 0,
             free: NO_FREE,
         }
@@ -44,7 +69,7 @@ impl<T> Store<T> {
 
     /// Slots allocated, occupied or not.
     pub(crate) fn capacity(&self) -> usize {
-        self.slots.capacity()
+        self.chunks.iter().map(Vec::capacity).sum()
     }
 
     /// The index the next [`insert`](Store::insert) will use.
@@ -55,7 +80,7 @@ impl<T> Store<T> {
         } else {
             // `insert` refuses to hand out u32::MAX, so this cannot wrap
             // into a valid-looking index.
-            u32::try_from(self.slots.len()).unwrap_or(u32::MAX)
+            u32::try_from(self.initialized).unwrap_or(u32::MAX)
         }
     }
 
@@ -69,7 +94,7 @@ impl<T> Store<T> {
     pub(crate) fn insert(&mut self, entry: Entry<T>) -> u32 {
         let index = self.vacant_key();
         if self.free != NO_FREE {
-            let slot = &mut self.slots[index as usize];
+            let slot = self.slot_mut(index);
             let Slot::Vacant { next_free } = *slot else {
                 unreachable!("the free list names an occupied slot");
             };
@@ -80,7 +105,13 @@ impl<T> Store<T> {
                 index < u32::MAX,
                 "a Wheel holds at most u32::MAX - 1 entries"
             );
-            self.slots.push(Slot::Occupied(entry));
+            let (chunk, _) = locate(index);
+            if chunk == self.chunks.len() {
+                let capacity = if chunk == 0 { 0 } else { CHUNK };
+                self.chunks.push(Vec::with_capacity(capacity));
+            }
+            self.chunks[chunk].push(Slot::Occupied(entry));
+            self.initialized += 1;
         }
         self.len += 1;
         index
@@ -94,7 +125,7 @@ impl<T> Store<T> {
     #[inline]
     pub(crate) fn remove(&mut self, index: u32) -> Entry<T> {
         let free = self.free;
-        let slot = &mut self.slots[index as usize];
+        let slot = self.slot_mut(index);
         match std::mem::replace(slot, Slot::Vacant { next_free: free }) {
             Slot::Occupied(entry) => {
                 self.free = index;
@@ -111,7 +142,8 @@ impl<T> Store<T> {
     /// Takes out the entry at `index` if it is there and has `generation`.
     #[inline]
     pub(crate) fn remove_live(&mut self, index: u32, generation: u32) -> Option<Entry<T>> {
-        let slot = self.slots.get_mut(index as usize)?;
+        let (chunk, position) = locate(index);
+        let slot = self.chunks.get_mut(chunk)?.get_mut(position)?;
         match slot {
             Slot::Occupied(entry) if entry.generation.get() == generation => {}
             _ => return None,
@@ -130,18 +162,27 @@ impl<T> Store<T> {
     /// The entry at `index`, if that slot exists and is occupied.
     #[inline]
     pub(crate) fn get(&self, index: u32) -> Option<&Entry<T>> {
-        match self.slots.get(index as usize)? {
+        let (chunk, position) = locate(index);
+        match self.chunks.get(chunk)?.get(position)? {
             Slot::Occupied(entry) => Some(entry),
             Slot::Vacant { .. } => None,
         }
     }
 
+    #[inline]
+    fn slot_mut(&mut self, index: u32) -> &mut Slot<T> {
+        let (chunk, position) = locate(index);
+        &mut self.chunks[chunk][position]
+    }
+
     /// Empties the store, handing out every entry; keeps no memory.
     pub(crate) fn drain(&mut self) -> impl Iterator<Item = Entry<T>> {
+        self.initialized = 0;
         self.len = 0;
         self.free = NO_FREE;
-        std::mem::take(&mut self.slots)
+        std::mem::take(&mut self.chunks)
             .into_iter()
+            .flatten()
             .filter_map(|slot| match slot {
                 Slot::Occupied(entry) => Some(entry),
                 Slot::Vacant { .. } => None,
@@ -152,18 +193,24 @@ impl<T> Store<T> {
     /// spare capacity back, without moving any entry. The free list is
     /// rebuilt from what remains, lowest index first.
     pub(crate) fn shrink_to_fit(&mut self) {
-        let keep = self
-            .slots
-            .iter()
-            .rposition(|slot| matches!(slot, Slot::Occupied(_)))
-            .map_or(0, |highest| highest + 1);
-        self.slots.truncate(keep);
-        self.slots.shrink_to_fit();
+        let keep = (0..self.initialized as u32)
+            .rev()
+            .find(|&index| self.get(index).is_some())
+            .map_or(0, |highest| highest as usize + 1);
+        self.initialized = keep;
+        self.chunks.truncate(keep.div_ceil(CHUNK));
+        if let Some(last) = self.chunks.last_mut() {
+            // Slots in the last chunk: what is left after the full ones.
+            last.truncate(keep - (keep - 1) / CHUNK * CHUNK);
+            last.shrink_to_fit();
+        }
+        self.chunks.shrink_to_fit();
         self.free = NO_FREE;
-        for (index, slot) in self.slots.iter_mut().enumerate().rev() {
-            if let Slot::Vacant { next_free } = slot {
-                *next_free = self.free;
-                self.free = index as u32;
+        for index in (0..keep as u32).rev() {
+            let free = self.free;
+            if let Slot::Vacant { next_free } = self.slot_mut(index) {
+                *next_free = free;
+                self.free = index;
             }
         }
     }
@@ -174,9 +221,9 @@ impl<T> std::ops::Index<u32> for Store<T> {
 
     #[inline]
     fn index(&self, index: u32) -> &Entry<T> {
-        match &self.slots[index as usize] {
-            Slot::Occupied(entry) => entry,
-            Slot::Vacant { .. } => panic!("no entry at {index}"),
+        match self.get(index) {
+            Some(entry) => entry,
+            None => panic!("no entry at {index}"),
         }
     }
 }
@@ -184,7 +231,7 @@ impl<T> std::ops::Index<u32> for Store<T> {
 impl<T> std::ops::IndexMut<u32> for Store<T> {
     #[inline]
     fn index_mut(&mut self, index: u32) -> &mut Entry<T> {
-        match &mut self.slots[index as usize] {
+        match self.slot_mut(index) {
             Slot::Occupied(entry) => entry,
             Slot::Vacant { .. } => panic!("no entry at {index}"),
         }
@@ -212,6 +259,33 @@ mod tests {
             std::mem::size_of::<Slot<[u32; 3]>>(),
             std::mem::size_of::<Entry<[u32; 3]>>()
         );
+    }
+
+    #[test]
+    fn chunks_fill_up_in_order_and_never_move() {
+        let mut store = Store::with_capacity(0);
+        for value in 0..=CHUNK as u32 {
+            assert_eq!(store.insert(entry(value)), value);
+        }
+        // The first entry of the second chunk: it must never move again.
+        let pinned = CHUNK as u32;
+        let address = store.get(pinned).map(|e| e as *const Entry<u32>);
+        for value in CHUNK as u32 + 1..3 * CHUNK as u32 + 5 {
+            assert_eq!(store.insert(entry(value)), value);
+        }
+        assert_eq!(store.get(pinned).map(|e| e as *const Entry<u32>), address);
+        assert_eq!(store.chunks.len(), 4);
+        assert!(store.chunks[..3].iter().all(|chunk| chunk.len() == CHUNK));
+        assert_eq!(locate(CHUNK as u32 * 2 + 7), (2, 7));
+        assert_eq!(store[CHUNK as u32 * 2 + 7].value, CHUNK as u32 * 2 + 7);
+        store.shrink_to_fit();
+        assert_eq!((store.chunks.len(), store.chunks[3].len()), (4, 5));
+        for index in (CHUNK as u32..3 * CHUNK as u32 + 5).rev() {
+            store.remove(index);
+        }
+        store.shrink_to_fit();
+        assert_eq!((store.chunks.len(), store.chunks[0].len()), (1, CHUNK));
+        assert_eq!(store.vacant_key(), CHUNK as u32);
     }
 
     #[test]
