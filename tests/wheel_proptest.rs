@@ -84,3 +84,25 @@ proptest! {
         harness.drive_until_empty();
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    /// The same model check on a wheel holding tens of thousands of
+    /// entries, so the slab spans several of its fixed-size chunks (16,384
+    /// entries each) and removals, reuse and shrinking cross chunk borders.
+    #[test]
+    fn large_wheel_matches_model(
+        count in 20_000usize..50_000,
+        ops in prop::collection::vec(op(), 1..300),
+    ) {
+        let mut harness = Harness::new();
+        for offset in 0..count as u64 {
+            harness.run(Op::Insert(When::After(offset % 5_000)));
+        }
+        for op in ops {
+            harness.run(op);
+        }
+        harness.finish();
+    }
+}
