@@ -322,3 +322,152 @@ fn run_one<O: Owner + ?Sized>(owner: &O, task: Task) -> bool {
     }
     started
 }
+
+#[cfg(all(test, not(feature = "loom")))]
+mod tests {
+    //! The pool's contract with its owner, with an owner that only records
+    //! what it is told (the group's own tests cover the pool only through
+    //! the scheduler, where some of these paths are hard to reach on purpose).
+
+    use super::*;
+    use crate::sync::{AtomicBool, AtomicUsize, Ordering};
+
+    struct Recorder {
+        pool: Pool,
+        allow: AtomicBool,
+        finished: AtomicUsize,
+        dropped: AtomicUsize,
+        panics: AtomicUsize,
+    }
+
+    impl Owner for Recorder {
+        fn pool(&self) -> &Pool {
+            &self.pool
+        }
+        fn may_start(&self) -> bool {
+            self.allow.load(Ordering::SeqCst)
+        }
+        fn panicked(&self, _payload: Box<dyn Any + Send>) {
+            self.panics.fetch_add(1, Ordering::SeqCst);
+        }
+        fn finished(&self, count: usize, dropped: usize) {
+            self.dropped.fetch_add(dropped, Ordering::SeqCst);
+            self.finished.fetch_add(count, Ordering::SeqCst);
+        }
+        fn claimed(&self, _tags: &mut dyn Iterator<Item = u64>) {}
+    }
+
+    fn recorder(max_workers: usize) -> Arc<Recorder> {
+        Arc::new(Recorder {
+            pool: Pool::new(max_workers, Duration::from_secs(60)),
+            allow: AtomicBool::new(true),
+            finished: AtomicUsize::new(0),
+            dropped: AtomicUsize::new(0),
+            panics: AtomicUsize::new(0),
+        })
+    }
+
+    /// Polls `done` for up to a minute (a generous bound: only a broken pool
+    /// takes that long).
+    fn eventually(done: impl Fn() -> bool) -> bool {
+        let give_up = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < give_up {
+            if done() {
+                return true;
+            }
+            thread::sleep(Duration::from_millis(1));
+        }
+        done()
+    }
+
+    /// Counts its drops.
+    struct Flag(Arc<AtomicUsize>);
+
+    impl Drop for Flag {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_task_the_owner_refuses_is_dropped_unrun_and_counted() {
+        let owner = recorder(2);
+        owner.allow.store(false, Ordering::SeqCst);
+        let (runs, drops) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let mut batch: Vec<Tagged> = (0..5)
+            .map(|tag| {
+                let (runs, flag) = (Arc::clone(&runs), Flag(Arc::clone(&drops)));
+                let task = Task::new(move || {
+                    let _flag = flag;
+                    runs.fetch_add(1, Ordering::SeqCst);
+                });
+                (tag, task)
+            })
+            .collect();
+        owner.pool.submit(&owner, &mut batch);
+        assert!(eventually(|| owner.finished.load(Ordering::SeqCst) == 5));
+        assert_eq!(runs.load(Ordering::SeqCst), 0, "a refused task ran");
+        assert_eq!(owner.dropped.load(Ordering::SeqCst), 5);
+        assert_eq!(drops.load(Ordering::SeqCst), 5, "closures not dropped");
+        owner.pool.shut_down();
+    }
+
+    #[test]
+    fn a_slow_task_does_not_hold_back_the_rest_of_its_chunk() {
+        // Two workers, one blocked by the first task until every other task
+        // has run: whatever the first worker claimed behind it must be
+        // stolen by the second.
+        let owner = recorder(2);
+        let others = 40;
+        let ran = Arc::new(AtomicUsize::new(0));
+        let blocked_ok = Arc::new(AtomicBool::new(false));
+        let mut batch: Vec<Tagged> = Vec::new();
+        let (ran_in, ok) = (Arc::clone(&ran), Arc::clone(&blocked_ok));
+        batch.push((
+            0,
+            Task::new(move || {
+                let all_ran = eventually(|| ran_in.load(Ordering::SeqCst) == others);
+                ok.store(all_ran, Ordering::SeqCst);
+            }),
+        ));
+        for tag in 1..=others as u64 {
+            let ran = Arc::clone(&ran);
+            batch.push((
+                tag,
+                Task::new(move || {
+                    ran.fetch_add(1, Ordering::SeqCst);
+                }),
+            ));
+        }
+        owner.pool.submit(&owner, &mut batch);
+        assert!(eventually(
+            || owner.finished.load(Ordering::SeqCst) == others + 1
+        ));
+        assert!(
+            blocked_ok.load(Ordering::SeqCst),
+            "tasks waited behind the slow one"
+        );
+        owner.pool.shut_down();
+    }
+
+    #[test]
+    fn a_panicking_task_costs_its_worker_nothing() {
+        let owner = recorder(1);
+        let ran = Arc::new(AtomicUsize::new(0));
+        let mut batch: Vec<Tagged> = vec![(0, Task::new(|| panic!("boom")))];
+        for tag in 1..=3 {
+            let ran = Arc::clone(&ran);
+            batch.push((
+                tag,
+                Task::new(move || {
+                    ran.fetch_add(1, Ordering::SeqCst);
+                }),
+            ));
+        }
+        owner.pool.submit(&owner, &mut batch);
+        assert!(eventually(|| owner.finished.load(Ordering::SeqCst) == 4));
+        assert_eq!(owner.panics.load(Ordering::SeqCst), 1);
+        assert_eq!(ran.load(Ordering::SeqCst), 3);
+        owner.pool.shut_down();
+    }
+}
