@@ -134,7 +134,10 @@ impl<T> Wheel<T> {
         self.entries.len() == 0
     }
 
-    /// How many entries fit before the slab reallocates.
+    /// How many entries fit before the wheel allocates more. Growing never
+    /// moves or copies an entry: the slab is a list of fixed-size chunks
+    /// (16,384 entries each; only the first grows by reallocating, while it
+    /// is smaller than that).
     ///
     /// ```
     /// let wheel: schedgroup::Wheel<()> = schedgroup::Wheel::with_capacity(8);
