@@ -66,6 +66,8 @@ pub enum Op {
     Inspect(usize),
     /// `advance` to the tick (which may lie behind `now`: a no-op move).
     Advance(When),
+    /// `advance_at_most` to the tick, handing over at most this many.
+    AdvanceAtMost(When, usize),
     /// What the scheduler's driver does: sleep until `next_deadline()`, then
     /// advance to it.
     Drive,
@@ -144,6 +146,7 @@ impl Harness {
             Op::Advance(when) => {
                 self.advance(when.resolve(now));
             }
+            Op::AdvanceAtMost(when, limit) => self.advance_at_most(when.resolve(now), limit),
             Op::Drive => self.drive(),
             Op::ShrinkToFit => {
                 self.wheel.shrink_to_fit();
@@ -286,6 +289,37 @@ impl Harness {
             self.forget(*key);
         }
         out.len()
+    }
+
+    /// `advance_at_most`: the overdue entries (behind `now`) all come out,
+    /// then due ones up to `limit` in all, in the order `advance` would hand
+    /// them over; stopped short, `now` is the deadline of the first one left.
+    fn advance_at_most(&mut self, to: u64, limit: usize) {
+        let now = self.wheel.now();
+        let target = to.max(now);
+        let due: Vec<(Key, u64, u64)> = self
+            .queue
+            .iter()
+            .take_while(|&&(deadline, _, _)| deadline <= target)
+            .map(|&(deadline, _, key)| (key, self.pending[&key].value, deadline))
+            .collect();
+        let overdue = due
+            .iter()
+            .filter(|&&(_, _, deadline)| deadline < now)
+            .count();
+        let count = overdue.max(limit.min(due.len()));
+        let expected: Vec<(Key, u64)> = due[..count].iter().map(|&(k, v, _)| (k, v)).collect();
+        let mut out = Vec::new();
+        let finished = self
+            .wheel
+            .advance_at_most(to, limit, |key, value| out.push((key, value)));
+        assert_eq!(out, expected, "advance_at_most({to}, {limit}) from {now}");
+        assert_eq!(finished, count == due.len(), "advance_at_most's answer");
+        let expected_now = if finished { target } else { due[count].2 };
+        assert_eq!(self.wheel.now(), expected_now, "now after advance_at_most");
+        for (key, _) in &out {
+            self.forget(*key);
+        }
     }
 
     /// A driver that sleeps until `next_deadline()` must find work when it

@@ -49,6 +49,7 @@ fn op() -> impl Strategy<Value = Op> {
         3 => (any::<usize>(), when()).prop_map(|(key, when)| Op::Reset(key, when)),
         2 => any::<usize>().prop_map(Op::Inspect),
         5 => target().prop_map(Op::Advance),
+        2 => (target(), 0usize..40).prop_map(|(to, limit)| Op::AdvanceAtMost(to, limit)),
         3 => Just(Op::Drive),
         1 => Just(Op::Advance(When::Max)),
         1 => Just(Op::ShrinkToFit),

@@ -76,6 +76,9 @@ fn op(input: &mut Unstructured) -> Result<Op> {
             1 => Op::ShrinkToFit,
             _ => Op::Drain,
         },
-        _ => Op::Inspect(input.arbitrary()?),
+        _ => match input.int_in_range(0u8..=1)? {
+            0 => Op::AdvanceAtMost(target(input)?, input.int_in_range(0..=40)?),
+            _ => Op::Inspect(input.arbitrary()?),
+        },
     })
 }

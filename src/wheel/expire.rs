@@ -21,11 +21,12 @@ impl<T> Wheel<T> {
         })
     }
 
-    /// Hands over the overdue entries, earliest deadline first. They are all
-    /// behind `now`, so they come before anything in a slot.
-    pub(super) fn hand_over_overdue(&mut self, expired: &mut impl FnMut(Key, u64, T)) {
+    /// Hands over the overdue entries, earliest deadline first, and returns
+    /// how many. They are all behind `now`, so they come before anything in
+    /// a slot.
+    pub(super) fn hand_over_overdue(&mut self, expired: &mut impl FnMut(Key, u64, T)) -> usize {
         if self.overdue.head == NIL {
-            return;
+            return 0;
         }
         let mut order = std::mem::take(&mut self.overdue_scratch);
         order.clear();
@@ -44,16 +45,29 @@ impl<T> Wheel<T> {
             let (key, value) = self.take(index);
             expired(key, deadline, value);
         }
+        let handed = order.len();
         self.overdue_scratch = order;
+        handed
     }
 
-    /// Hands over a level-0 slot: every entry in it is due exactly now.
-    pub(super) fn hand_over_slot(&mut self, slot: usize, expired: &mut impl FnMut(Key, u64, T)) {
+    /// Hands over a level-0 slot, whose entries are all due exactly now, or
+    /// as many of them as `budget` allows, first in first out. Returns
+    /// whether the slot is empty.
+    pub(super) fn hand_over_slot(
+        &mut self,
+        slot: usize,
+        budget: &mut usize,
+        expired: &mut impl FnMut(Key, u64, T),
+    ) -> bool {
         loop {
             let index = self.levels[0].head(slot);
             if index == NIL {
-                break;
+                return true;
             }
+            if *budget == 0 {
+                return false;
+            }
+            *budget -= 1;
             debug_assert_eq!(self.entries[index].deadline, self.now);
             let (key, value) = self.take(index);
             expired(key, self.now, value);

@@ -315,14 +315,53 @@ impl<T> Wheel<T> {
         self.advance_with_deadlines(now, |key, _deadline, value| expired(key, value));
     }
 
-    /// [`advance`](Wheel::advance), also handing over each entry's deadline.
-    pub(crate) fn advance_with_deadlines(
+    /// [`advance`](Wheel::advance), but handing over at most `limit` entries:
+    /// returns whether it got all the way to `now` (everything due was
+    /// handed over). Stopped short, [`now`](Wheel::now) is the deadline of
+    /// the entries it left due, and the next call goes on in the same order,
+    /// so an event loop can bound the work of each turn.
+    ///
+    /// Entries inserted with a deadline already behind `now` are the
+    /// exception: they are handed over all at once, whatever `limit` (they
+    /// must be sorted first, and sorting them again for each part would cost
+    /// more than it saves); they count against `limit`.
+    ///
+    /// ```
+    /// let mut wheel = schedgroup::Wheel::new();
+    /// for value in 0..5 {
+    ///     wheel.insert(10, value);
+    /// }
+    /// wheel.insert(20, 5);
+    /// let mut out = Vec::new();
+    /// assert!(!wheel.advance_at_most(100, 2, |_, v| out.push(v)));
+    /// assert_eq!((out.as_slice(), wheel.now()), (&[0, 1][..], 10));
+    /// assert!(wheel.advance_at_most(100, 10, |_, v| out.push(v)));
+    /// assert_eq!((out, wheel.now()), (vec![0, 1, 2, 3, 4, 5], 100));
+    /// ```
+    pub fn advance_at_most(
         &mut self,
         now: u64,
+        limit: usize,
+        mut expired: impl FnMut(Key, T),
+    ) -> bool {
+        self.advance_at_most_with_deadlines(now, limit, |key, _deadline, value| expired(key, value))
+    }
+
+    /// [`advance`](Wheel::advance), also handing over each entry's deadline.
+    pub(crate) fn advance_with_deadlines(&mut self, now: u64, expired: impl FnMut(Key, u64, T)) {
+        self.advance_at_most_with_deadlines(now, usize::MAX, expired);
+    }
+
+    /// [`advance_at_most`](Wheel::advance_at_most), also handing over each
+    /// entry's deadline.
+    pub(crate) fn advance_at_most_with_deadlines(
+        &mut self,
+        now: u64,
+        budget: usize,
         mut expired: impl FnMut(Key, u64, T),
-    ) {
+    ) -> bool {
         let target = now.max(self.now);
-        self.hand_over_overdue(&mut expired);
+        let mut budget = budget.saturating_sub(self.hand_over_overdue(&mut expired));
         while let Some((level, slot)) = self.next_occupied() {
             let start = slot_start(self.now, level, slot);
             debug_assert!(start >= self.now, "the next slot lies behind now");
@@ -331,12 +370,15 @@ impl<T> Wheel<T> {
             }
             self.now = start;
             if level == 0 {
-                self.hand_over_slot(slot, &mut expired);
+                if !self.hand_over_slot(slot, &mut budget, &mut expired) {
+                    return false;
+                }
             } else {
                 self.cascade(level, slot);
             }
         }
         self.now = target;
+        true
     }
 
     /// Removes every entry and returns their values, in no particular order.
