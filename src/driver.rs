@@ -186,12 +186,13 @@ impl<T> Shard<T> {
         state.wheel.drain().collect()
     }
 
-    /// Moves every task due at `now` into `batch` with its deadline, calls
-    /// `fired` with their number before the lock is released, and returns
-    /// `(next_deadline, is_empty)`.
+    /// Moves the tasks due at `now`, up to `limit` of them, into `batch`
+    /// with their deadlines, calls `fired` with their number before the lock
+    /// is released, and returns `(next_deadline, is_empty)`.
     pub(crate) fn advance(
         &self,
         now: u64,
+        limit: usize,
         batch: &mut Vec<(u64, T)>,
         fired: impl FnOnce(usize),
     ) -> (Option<u64>, bool) {
@@ -199,7 +200,9 @@ impl<T> Shard<T> {
         let before = batch.len();
         state
             .wheel
-            .advance_with_deadlines(now, |_key, deadline, task| batch.push((deadline, task)));
+            .advance_at_most_with_deadlines(now, limit, |_key, deadline, task| {
+                batch.push((deadline, task))
+            });
         let count = batch.len() - before;
         if count > 0 {
             state.version += 1;
@@ -234,6 +237,13 @@ pub(crate) trait Host: Send + Sync + 'static {
     fn dispatch(this: &Arc<Self>, batch: &mut Vec<(u64, Self::Task)>);
 }
 
+/// Most tasks the driver takes out of the wheels before handing them to the
+/// workers. A burst of a million tasks due at once is handed over in parts:
+/// the first ones run while the driver is still taking out the rest, and
+/// the batch buffer and the pool's queue stay small instead of growing (and
+/// faulting in) tens of megabytes first.
+const BATCH_LIMIT: usize = 16384;
+
 /// The driver thread's body; returns once the host is shutting down.
 pub(crate) fn drive<H: Host>(host: &Arc<H>, parker: Parker, mut stop_at: Option<u64>) {
     let link = host.link();
@@ -248,7 +258,7 @@ pub(crate) fn drive<H: Host>(host: &Arc<H>, parker: Parker, mut stop_at: Option<
             stop_at = None;
             host.deadline_passed();
         }
-        let (tasks_next, all_empty) = take_due(&**host, now, &mut due);
+        let (tasks_next, all_empty) = take_due(&**host, now, BATCH_LIMIT, &mut due);
         let next = earliest(stop_at, tasks_next);
         if !due.is_empty() {
             link.parked_until.store(AWAKE, Ordering::SeqCst);
@@ -266,13 +276,16 @@ pub(crate) fn drive<H: Host>(host: &Arc<H>, parker: Parker, mut stop_at: Option<
     }
 }
 
-/// Moves every task due at `now`, from every shard, into `due` in deadline
-/// order (each shard hands over in order; a stable sort merges the runs of
-/// several), counting them as fired under each shard's lock. Returns the
-/// earliest pending deadline left and whether every shard is now empty.
+/// Moves the tasks due at `now`, from every shard, up to `limit` of them,
+/// into `due` in deadline order (each shard hands over in order; a stable
+/// sort merges the runs of several), counting them as fired under each
+/// shard's lock. Returns the earliest pending deadline left and whether
+/// every shard is now empty. If the limit stopped it, tasks are still due
+/// (the deadline returned is not after `now`); a later call takes them.
 pub(crate) fn take_due<H: Host + ?Sized>(
     host: &H,
     now: u64,
+    limit: usize,
     due: &mut Vec<(u64, H::Task)>,
 ) -> (Option<u64>, bool) {
     let mut next = None;
@@ -280,7 +293,12 @@ pub(crate) fn take_due<H: Host + ?Sized>(
     let mut shards_that_fired = 0;
     for shard in host.shards() {
         let before = due.len();
-        let (shard_next, empty) = shard.advance(now, due, |count| host.fired(count));
+        let room = limit.saturating_sub(before);
+        if room == 0 {
+            // The other shards were not looked at: they may hold anything.
+            return (Some(now), false);
+        }
+        let (shard_next, empty) = shard.advance(now, room, due, |count| host.fired(count));
         shards_that_fired += usize::from(due.len() > before);
         next = earliest(next, shard_next);
         all_empty &= empty;

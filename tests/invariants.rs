@@ -156,6 +156,43 @@ fn inv1_due_tasks_are_not_held_behind_a_slow_task() {
 // 2. Exactly once.
 // ===========================================================================
 
+/// A burst bigger than what the driver hands to the workers at once (it
+/// takes due tasks out of the wheels in parts) still runs every task exactly
+/// once, from every shard, and `wait()` sees the end of it.
+#[test]
+fn inv2_a_burst_bigger_than_one_batch_runs_exactly_once() {
+    let _gate = common::shared();
+    let group = Group::new();
+    const PER_THREAD: usize = 40_000;
+    let runs = counters(2 * PER_THREAD);
+    let at = Instant::now() + 50 * MS;
+    thread::scope(|scope| {
+        for t in 0..2 {
+            let (group, runs) = (&group, &runs);
+            scope.spawn(move || {
+                for i in 0..PER_THREAD {
+                    let runs = Arc::clone(runs);
+                    let slot = t * PER_THREAD + i;
+                    // Half of them at `at` exactly, the rest up to 1 ms after.
+                    let after = Duration::from_micros((i % 2 * (i % 1000)) as u64);
+                    group.schedule(at + after, move || {
+                        runs[slot].fetch_add(1, Ordering::SeqCst);
+                    });
+                }
+            });
+        }
+    });
+    assert_eq!(wait_within(&group, Duration::from_secs(60)), Ok(()));
+    let wrong: Vec<usize> = (0..runs.len())
+        .filter(|&i| runs[i].load(Ordering::SeqCst) != 1)
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "{} tasks did not run exactly once",
+        wrong.len()
+    );
+}
+
 /// Threads race `TaskHandle::cancel` (two per task, on clones of the handle)
 /// against the task firing. For every task exactly one of "it ran" and "a
 /// cancel returned true" holds, and when a cancel returns true the closure's
