@@ -380,6 +380,14 @@ mod tests {
         done()
     }
 
+    /// A task that counts its run in `ran`.
+    fn counting(ran: &Arc<AtomicUsize>) -> Task {
+        let ran = Arc::clone(ran);
+        Task::new(move || {
+            ran.fetch_add(1, Ordering::SeqCst);
+        })
+    }
+
     /// Counts its drops.
     struct Flag(Arc<AtomicUsize>);
 
@@ -430,15 +438,7 @@ mod tests {
                 ok.store(all_ran, Ordering::SeqCst);
             }),
         ));
-        for tag in 1..=others as u64 {
-            let ran = Arc::clone(&ran);
-            batch.push((
-                tag,
-                Task::new(move || {
-                    ran.fetch_add(1, Ordering::SeqCst);
-                }),
-            ));
-        }
+        batch.extend((1..=others as u64).map(|tag| (tag, counting(&ran))));
         owner.pool.submit(&owner, &mut batch);
         assert!(eventually(
             || owner.finished.load(Ordering::SeqCst) == others + 1
@@ -455,15 +455,7 @@ mod tests {
         let owner = recorder(1);
         let ran = Arc::new(AtomicUsize::new(0));
         let mut batch: Vec<Tagged> = vec![(0, Task::new(|| panic!("boom")))];
-        for tag in 1..=3 {
-            let ran = Arc::clone(&ran);
-            batch.push((
-                tag,
-                Task::new(move || {
-                    ran.fetch_add(1, Ordering::SeqCst);
-                }),
-            ));
-        }
+        batch.extend((1..=3).map(|tag| (tag, counting(&ran))));
         owner.pool.submit(&owner, &mut batch);
         assert!(eventually(|| owner.finished.load(Ordering::SeqCst) == 4));
         assert_eq!(owner.panics.load(Ordering::SeqCst), 1);
