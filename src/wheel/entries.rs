@@ -5,8 +5,8 @@ use std::num::NonZeroU32;
 /// "No entry": the end of a slot list, or an empty slot.
 pub(crate) const NIL: u32 = u32::MAX;
 
-/// Where an entry is linked. Slot lists are `level * 64 + slot`; entries
-/// filed with a deadline already behind `now` wait on their own list.
+/// Where an entry is linked: a slot of a level, or, for entries filed with
+/// a deadline already behind `now`, the overdue list.
 ///
 /// Entries do not store it: it is a pure function of the entry's deadline and
 /// the wheel's `now` (see `Wheel::location_of`), which saves the bytes that

@@ -64,8 +64,8 @@ impl Level {
     /// Empties a slot and returns its old head.
     pub(crate) fn take_slot(&mut self, slot: usize) -> u32 {
         let head = self.lists[slot].head;
-        self.lists[slot] = List::EMPTY;
-        self.occupied &= !(1 << slot);
+        self.set_head(slot, NIL);
+        self.set_tail(slot, NIL);
         head
     }
 

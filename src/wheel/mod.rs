@@ -311,8 +311,8 @@ impl<T> Wheel<T> {
     /// wheel.advance(u64::MAX, |_, v| out.push(v));
     /// assert_eq!(out, ['a', 'b', 'z']);
     /// ```
-    pub fn advance(&mut self, now: u64, mut expired: impl FnMut(Key, T)) {
-        self.advance_with_deadlines(now, |key, _deadline, value| expired(key, value));
+    pub fn advance(&mut self, now: u64, expired: impl FnMut(Key, T)) {
+        self.advance_at_most(now, usize::MAX, expired);
     }
 
     /// [`advance`](Wheel::advance), but handing over at most `limit` entries:
@@ -345,11 +345,6 @@ impl<T> Wheel<T> {
         mut expired: impl FnMut(Key, T),
     ) -> bool {
         self.advance_at_most_with_deadlines(now, limit, |key, _deadline, value| expired(key, value))
-    }
-
-    /// [`advance`](Wheel::advance), also handing over each entry's deadline.
-    pub(crate) fn advance_with_deadlines(&mut self, now: u64, expired: impl FnMut(Key, u64, T)) {
-        self.advance_at_most_with_deadlines(now, usize::MAX, expired);
     }
 
     /// [`advance_at_most`](Wheel::advance_at_most), also handing over each
