@@ -168,11 +168,13 @@ impl VTableOffset {
         let units = i64::from(self.0.get()) - BIAS;
         let align = mem::align_of::<VTable>() as i64;
         let address = (anchor_address() as i64 + units * align) as usize;
-        // SAFETY: `of` built this offset from a `&'static VTable` whose
-        // address it exposed, and offset, bias and alignment round-trip
-        // exactly (the `try_from` rejected any that would not), so this is
-        // that same reference.
-        // The integer-to-pointer cast picks up that exposed provenance.
+        // SAFETY: every `VTableOffset` a task holds was built by `of` (via
+        // `new`, `far` or `anchor`; `of_address` is otherwise called only by
+        // tests that never turn its answer into a reference) from a
+        // `&'static VTable` whose address it exposed, and offset, bias and
+        // alignment round-trip exactly (the `try_from` rejected any that
+        // would not), so this is that same reference. The integer-to-pointer
+        // cast picks up the exposed provenance.
         unsafe { &*(address as *const VTable) }
     }
 }
