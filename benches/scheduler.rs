@@ -63,6 +63,8 @@ mod fixtures;
 #[allow(unused_imports)]
 #[path = "peers/go_heap.rs"]
 mod go_heap;
+#[path = "common/lazily.rs"]
+mod lazily;
 #[path = "scheduler/peers.rs"]
 mod peers;
 #[path = "common/rng.rs"]
@@ -76,6 +78,7 @@ use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion};
 use fixtures::{Drain, Fill, Pairs, Spawn, Threads, Victims};
 use go_heap::HeapGroup;
+use lazily::bench_lazily;
 use peers::{Heap, HeapSchedule, Queue, SgDelay, SgKeepHandle, SgSchedule};
 use schedgroup::Group;
 
@@ -119,21 +122,6 @@ fn configure(group: &mut BenchmarkGroup<'_, WallTime>) {
         .sample_size(10)
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_millis(1500));
-}
-
-/// Benchmarks `run` on a lazily built fixture (so a filter that skips the
-/// benchmark never builds it), dropped afterwards.
-fn bench_lazily<F>(
-    group: &mut BenchmarkGroup<'_, WallTime>,
-    id: BenchmarkId,
-    build: impl Fn() -> F,
-    mut run: impl FnMut(&mut F, u64) -> Duration,
-) {
-    let mut fixture = None;
-    group.bench_function(id, |b| {
-        let fixture = fixture.get_or_insert_with(&build);
-        b.iter_custom(|iters| run(fixture, iters));
-    });
 }
 
 fn id(name: &str) -> BenchmarkId {

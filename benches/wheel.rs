@@ -40,6 +40,8 @@
 //!
 //! `cargo test --benches` (criterion's test mode) runs only the 1k size.
 
+#[path = "common/lazily.rs"]
+mod lazily;
 #[path = "common/rng.rs"]
 mod rng;
 
@@ -52,6 +54,7 @@ use std::time::{Duration, Instant};
 
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion};
+use lazily::bench_lazily;
 use rng::Rng;
 use schedgroup::{Key, Wheel};
 use tokio::runtime::Runtime;
@@ -522,28 +525,18 @@ fn configure(group: &mut BenchmarkGroup<'_, WallTime>) {
         .measurement_time(Duration::from_millis(1500));
 }
 
-/// Benchmarks `run` on a lazily built fixture, dropped afterwards.
-fn bench_lazily<F>(
-    group: &mut BenchmarkGroup<'_, WallTime>,
-    name: &str,
-    n: usize,
-    build: impl Fn() -> F,
-    mut run: impl FnMut(&mut F, u64) -> Duration,
-) {
-    let mut fixture = None;
-    group.bench_function(BenchmarkId::new(name, n), |b| {
-        let fixture = fixture.get_or_insert_with(&build);
-        b.iter_custom(|iters| run(fixture, iters));
-    });
-}
-
 fn bench_peer<P: Peer>(
     group: &mut BenchmarkGroup<'_, WallTime>,
     n: usize,
     new: impl Fn() -> P,
     op: fn(&mut Fixture<P>, u64) -> Duration,
 ) {
-    bench_lazily(group, P::name(), n, || Fixture::new(new(), n), op);
+    bench_lazily(
+        group,
+        BenchmarkId::new(P::name(), n),
+        || Fixture::new(new(), n),
+        op,
+    );
 }
 
 fn bench_ops(c: &mut Criterion, sizes: &[usize]) {
@@ -584,15 +577,13 @@ fn bench_expiry(c: &mut Criterion, runtime: &Runtime, sizes: &[usize]) {
     for &n in sizes {
         bench_lazily(
             &mut group,
-            "wheel",
-            n,
+            BenchmarkId::new("wheel", n),
             || ExpiryFixture::new(Wheel::new(), n, SPREAD),
             ExpiryFixture::expire,
         );
         bench_lazily(
             &mut group,
-            "binary_heap",
-            n,
+            BenchmarkId::new("binary_heap", n),
             || ExpiryFixture::new(HeapTimers::default(), n, SPREAD),
             ExpiryFixture::expire,
         );
@@ -605,22 +596,19 @@ fn bench_expiry(c: &mut Criterion, runtime: &Runtime, sizes: &[usize]) {
         let spread = (n as u64 / DENSITY).max(4);
         bench_lazily(
             &mut group,
-            "wheel",
-            n,
+            BenchmarkId::new("wheel", n),
             || ExpiryFixture::new(Wheel::new(), n, spread),
             ExpiryFixture::expire,
         );
         bench_lazily(
             &mut group,
-            "binary_heap",
-            n,
+            BenchmarkId::new("binary_heap", n),
             || ExpiryFixture::new(HeapTimers::default(), n, spread),
             ExpiryFixture::expire,
         );
         bench_lazily(
             &mut group,
-            "delay_queue",
-            n,
+            BenchmarkId::new("delay_queue", n),
             || DelayQueueExpiry::new(n, spread),
             |fixture, iters| fixture.expire(runtime, iters),
         );
