@@ -51,10 +51,12 @@ use loom::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use loom::sync::{Arc, Condvar, Mutex};
 use schedgroup::Group;
 
+mod cancel_vs_transit;
 mod cancel_vs_wait;
 mod drop_vs_driver;
 mod fire_vs_cancel;
 mod schedule_vs_park;
+mod wait_in_task;
 mod wait_vs_finish;
 
 /// Default preemption bound (override with `LOOM_MAX_PREEMPTIONS`).

@@ -26,6 +26,11 @@ pub(crate) struct Clock {
 /// division is a library call costing ~40 instructions on every schedule.
 const FAST_PATH_SECS: u64 = 1 << 32;
 
+/// The longest tick: a task is late by up to a tick, and a tick so long
+/// that its end is not representable (`Duration::MAX`) would make every
+/// deadline after the origin "never".
+pub(crate) const MAX_TICK: Duration = Duration::from_secs(3600);
+
 /// The real clock, or a hand-driven one for deterministic tests.
 #[derive(Clone, Debug)]
 pub(crate) enum Source {
@@ -83,9 +88,10 @@ impl Clock {
         Clock::with_source(Source::System, origin, tick)
     }
 
-    /// A clock reading `source`, whose tick 0 is `origin`.
+    /// A clock reading `source`, whose tick 0 is `origin`. The tick is
+    /// taken between 1 ns and [`MAX_TICK`].
     pub(crate) fn with_source(source: Source, origin: Instant, tick: Duration) -> Clock {
-        let tick_nanos = tick.as_nanos().max(1);
+        let tick_nanos = tick.min(MAX_TICK).as_nanos().max(1);
         Clock {
             source,
             origin,
@@ -161,10 +167,13 @@ impl Clock {
 
     /// The tick of `base + nanos` nanoseconds, rounded up, saturating to
     /// `u64::MAX` (for periodic deadlines `anchor + n * period`, whose
-    /// offset may exceed any `Duration`).
+    /// offset may exceed any `Duration`). `base` may lie before the origin:
+    /// the sum is what counts, and a sum before the origin is tick 0.
     pub(crate) fn tick_after_nanos(&self, base: Instant, nanos: u128) -> u64 {
-        let since = base.saturating_duration_since(self.origin).as_nanos();
-        saturate(since.saturating_add(nanos).div_ceil(self.tick_nanos))
+        let after = base.saturating_duration_since(self.origin).as_nanos();
+        let before = self.origin.saturating_duration_since(base).as_nanos();
+        let since = after.saturating_add(nanos).saturating_sub(before);
+        saturate(since.div_ceil(self.tick_nanos))
     }
 
     /// When `tick` begins, or `None` if that instant is not representable
@@ -235,8 +244,10 @@ mod tests {
         let nano = Clock::new(origin, Duration::ZERO);
         assert_eq!(nano.tick(), Duration::from_nanos(1));
         let huge = Clock::new(origin, Duration::MAX);
+        assert_eq!(huge.tick(), MAX_TICK);
         assert_eq!(huge.tick_after(origin, Duration::from_secs(1)), 1);
         assert_eq!(huge.tick_floor(origin + Duration::from_secs(1)), 0);
+        assert_eq!(huge.instant_of(1), Some(origin + MAX_TICK));
     }
 
     #[test]
@@ -263,6 +274,18 @@ mod tests {
         let a = clock.tick_after(origin, Duration::from_secs(600 * 365 * 86_400));
         let b = clock.tick_after(origin, Duration::from_secs(700 * 365 * 86_400));
         assert!(a < b && b < u64::MAX);
+    }
+
+    #[test]
+    fn tick_after_nanos_counts_from_a_base_before_the_origin() {
+        let origin = Instant::now() + Duration::from_secs(10);
+        let clock = Clock::new(origin, MS);
+        let base = origin - Duration::from_millis(1500);
+        assert_eq!(clock.tick_after_nanos(base, 1_000_000_000), 0);
+        assert_eq!(clock.tick_after_nanos(base, 1_500_000_000), 0);
+        assert_eq!(clock.tick_after_nanos(base, 1_500_000_001), 1);
+        assert_eq!(clock.tick_after_nanos(base, 1_510_000_000), 10);
+        assert_eq!(clock.tick_after_nanos(origin, u128::MAX), u64::MAX);
     }
 
     #[test]

@@ -2,11 +2,10 @@
 //! take the due tasks as one batch in deadline order, hand the batch on, and
 //! park until the next occupied slot or until woken. It never polls.
 //!
-//! Tasks are filed in one of several [`Shard`]s (one wheel and one lock
-//! each) so that threads scheduling at once do not contend on a lock.
+//! Tasks wait in the owner's [`Shard`]s (one wheel and one lock each).
 //!
 //! **Wake-ups.** The driver publishes the tick it will sleep until in
-//! [`DriverLink::parked_until`]; a schedule earlier than that unparks it.
+//! [`Wakeup::parked_until`]; a schedule earlier than that unparks it.
 //! Before it scans the shards, the driver raises `parked_until` to
 //! [`SCANNING`], so any schedule that races with the scan unparks it too;
 //! the parker keeps one token, so an unpark that arrives before the park
@@ -16,18 +15,18 @@
 use std::time::Instant;
 
 use crate::clock::Clock;
-use crate::sync::{Arc, AtomicU64, AtomicUsize, Mutex, Ordering, Parker, Unparker};
-use crate::wheel::{Key, Wheel};
+use crate::shard::Shard;
+use crate::sync::{Arc, AtomicU64, AtomicUsize, MutexGuard, Ordering, Parker, Unparker};
 
 /// The driver is awake and will scan the shards before it parks again.
 const AWAKE: u64 = 0;
 /// The driver is scanning (or about to): every schedule must unpark it.
 const SCANNING: u64 = u64::MAX;
 
-/// What schedulers need in order to talk to the driver.
+/// How schedulers wake the driver: the tick it sleeps until, its parker,
+/// and how many threads wait for the owner to go idle.
 #[derive(Debug)]
-pub(crate) struct DriverLink {
-    pub(crate) clock: Clock,
+pub(crate) struct Wakeup {
     /// The tick the driver sleeps until, [`AWAKE`] or [`SCANNING`].
     parked_until: AtomicU64,
     unparker: Unparker,
@@ -36,10 +35,9 @@ pub(crate) struct DriverLink {
     idle_waiters: AtomicUsize,
 }
 
-impl DriverLink {
-    pub(crate) fn new(clock: Clock, unparker: Unparker) -> Self {
-        DriverLink {
-            clock,
+impl Wakeup {
+    pub(crate) fn new(unparker: Unparker) -> Self {
+        Wakeup {
             parked_until: AtomicU64::new(AWAKE),
             unparker,
             idle_waiters: AtomicUsize::new(0),
@@ -62,159 +60,22 @@ impl DriverLink {
         self.unparker.unpark();
     }
 
+    /// A shard just became empty: if anyone waits for idleness, the driver
+    /// must look at every shard and tell them.
+    pub(crate) fn wake_for_idle_waiters(&self) {
+        if self.idle_waiters.load(Ordering::SeqCst) > 0 {
+            self.unparker.unpark();
+        }
+    }
+
     /// Wakes the driver if it sleeps past `deadline`. SeqCst pairs with the
     /// store of [`SCANNING`] in [`drive`]: if this load misses that store,
     /// the driver's scan comes after our insert and sees it.
     #[inline]
-    fn wake_if_before(&self, deadline: u64) {
+    pub(crate) fn wake_if_before(&self, deadline: u64) {
         if deadline < self.parked_until.load(Ordering::SeqCst) {
             self.unparker.unpark();
         }
-    }
-}
-
-/// One wheel and its lock.
-#[derive(Debug)]
-pub(crate) struct Shard<T> {
-    state: Mutex<ShardState<T>>,
-    link: Arc<DriverLink>,
-}
-
-#[derive(Debug)]
-struct ShardState<T> {
-    wheel: Wheel<T>,
-    /// Bumped on every insert and removal, so that an observer can tell
-    /// that a shard it saw empty twice stayed empty in between.
-    version: u64,
-    /// Set once when the owner stops: later inserts are refused.
-    closed: bool,
-    /// Tasks taken out by `remove` (cancelled), for statistics.
-    removed: u64,
-}
-
-/// Below this many slab slots an empty wheel keeps its memory for reuse.
-const SHRINK_ABOVE: usize = 4096;
-
-impl<T> Shard<T> {
-    pub(crate) fn new(link: Arc<DriverLink>) -> Self {
-        Shard {
-            state: Mutex::new(ShardState {
-                wheel: Wheel::new(),
-                version: 0,
-                closed: false,
-                removed: 0,
-            }),
-            link,
-        }
-    }
-
-    pub(crate) fn link(&self) -> &DriverLink {
-        &self.link
-    }
-
-    /// Files `task` for tick `deadline`, or gives it back if the shard is
-    /// closed.
-    #[inline]
-    pub(crate) fn insert(&self, deadline: u64, task: T) -> Result<Key, T> {
-        let mut state = self.state.lock();
-        if state.closed {
-            return Err(task);
-        }
-        let key = state.wheel.insert(deadline, task);
-        state.version += 1;
-        // Checked under the lock: the driver's scan of this shard is either
-        // before this insert (then it sees SCANNING or its new deadline
-        // here) or after it (then the scan sees the task).
-        self.link.wake_if_before(deadline);
-        Ok(key)
-    }
-
-    /// Takes a pending task out. If that empties the shard while someone
-    /// waits for idleness, the driver is woken to tell the owner. (Without
-    /// a waiter, a cancel costs no wake-up at all.)
-    pub(crate) fn remove(&self, key: Key) -> Option<T> {
-        let mut state = self.state.lock();
-        let task = state.wheel.remove(key)?;
-        state.version += 1;
-        state.removed += 1;
-        if state.wheel.is_empty() && self.link.idle_waiters.load(Ordering::SeqCst) > 0 {
-            self.link.wake();
-        }
-        Some(task)
-    }
-
-    /// Moves a pending task; `false` if the key is stale.
-    pub(crate) fn reset(&self, key: Key, deadline: u64) -> bool {
-        let mut state = self.state.lock();
-        let moved = state.wheel.reset(key, deadline);
-        if moved {
-            self.link.wake_if_before(deadline);
-        }
-        moved
-    }
-
-    pub(crate) fn contains(&self, key: Key) -> bool {
-        self.state.lock().wheel.contains(key)
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.state.lock().wheel.len()
-    }
-
-    /// How many tasks `remove` has taken out.
-    pub(crate) fn removed(&self) -> u64 {
-        self.state.lock().removed
-    }
-
-    /// A lower bound of the earliest pending deadline (see
-    /// [`Wheel::next_deadline`]).
-    pub(crate) fn next_deadline(&self) -> Option<u64> {
-        self.state.lock().wheel.next_deadline()
-    }
-
-    /// `(is_empty, version)`: see [`ShardState::version`].
-    pub(crate) fn snapshot(&self) -> (bool, u64) {
-        let state = self.state.lock();
-        (state.wheel.is_empty(), state.version)
-    }
-
-    /// Refuses all later inserts and returns every pending task.
-    pub(crate) fn close(&self) -> Vec<T> {
-        let mut state = self.state.lock();
-        state.closed = true;
-        state.version += 1;
-        state.wheel.drain().collect()
-    }
-
-    /// Moves the tasks due at `now`, up to `limit` of them, into `batch`
-    /// with their deadlines, calls `fired` with their number before the lock
-    /// is released, and returns `(next_deadline, is_empty)`.
-    pub(crate) fn advance(
-        &self,
-        now: u64,
-        limit: usize,
-        batch: &mut Vec<(u64, T)>,
-        fired: impl FnOnce(usize),
-    ) -> (Option<u64>, bool) {
-        let mut state = self.state.lock();
-        let before = batch.len();
-        state
-            .wheel
-            .advance_at_most_with_deadlines(now, limit, |_key, deadline, task| {
-                batch.push((deadline, task))
-            });
-        let count = batch.len() - before;
-        if count > 0 {
-            state.version += 1;
-            // Under the lock, so nobody sees these tasks neither pending nor
-            // in flight.
-            fired(count);
-        }
-        if state.wheel.is_empty() && state.wheel.capacity() > SHRINK_ABOVE {
-            // A burst has drained: give its memory back.
-            state.wheel.shrink_to_fit();
-        }
-        (state.wheel.next_deadline(), state.wheel.is_empty())
     }
 }
 
@@ -223,17 +84,22 @@ pub(crate) trait Host: Send + Sync + 'static {
     type Task: Send;
 
     fn shards(&self) -> &[Arc<Shard<Self::Task>>];
-    fn link(&self) -> &DriverLink;
+    fn clock(&self) -> &Clock;
+    fn wakeup(&self) -> &Wakeup;
     /// Whether the driver must exit.
     fn shutting_down(&self) -> bool;
+    /// Held from taking due tasks out of the wheels until they are handed
+    /// over, so that whoever stops the owner can wait for a batch in
+    /// transit to arrive where it can be taken back.
+    fn hand_off(&self) -> MutexGuard<'_, ()>;
     /// `count` tasks left a wheel to run; called under that shard's lock.
     fn fired(&self, count: usize);
     /// The deadline given to [`drive`] has passed.
     fn deadline_passed(&self);
     /// A scan found every shard empty and fired nothing.
     fn all_empty(&self);
-    /// Run the batch of `(deadline, task)`, in that order (no lock held).
-    /// Must leave it empty.
+    /// Run the batch of `(deadline, task)`, in that order. Called under
+    /// [`Host::hand_off`]; must leave the batch empty.
     fn dispatch(this: &Arc<Self>, batch: &mut Vec<(u64, Self::Task)>);
 }
 
@@ -246,23 +112,23 @@ const BATCH_LIMIT: usize = 16384;
 
 /// The driver thread's body; returns once the host is shutting down.
 pub(crate) fn drive<H: Host>(host: &Arc<H>, parker: Parker, mut stop_at: Option<u64>) {
-    let link = host.link();
+    let wakeup = host.wakeup();
+    let clock = host.clock();
     let mut due: Vec<(u64, H::Task)> = Vec::new();
     loop {
         if host.shutting_down() {
             return;
         }
-        link.parked_until.store(SCANNING, Ordering::SeqCst);
-        let now = link.clock.tick_floor(link.clock.now());
+        wakeup.parked_until.store(SCANNING, Ordering::SeqCst);
+        let now = clock.tick_floor(clock.now());
         if stop_at.is_some_and(|stop| stop <= now) {
             stop_at = None;
             host.deadline_passed();
         }
-        let (tasks_next, all_empty) = take_due(&**host, now, BATCH_LIMIT, &mut due);
+        let (handed, tasks_next, all_empty) = hand_over_due(host, now, BATCH_LIMIT, &mut due);
         let next = earliest(stop_at, tasks_next);
-        if !due.is_empty() {
-            link.parked_until.store(AWAKE, Ordering::SeqCst);
-            H::dispatch(host, &mut due);
+        if handed > 0 {
+            wakeup.parked_until.store(AWAKE, Ordering::SeqCst);
             // Time passed while dispatching: look again before parking.
             continue;
         }
@@ -271,9 +137,28 @@ pub(crate) fn drive<H: Host>(host: &Arc<H>, parker: Parker, mut stop_at: Option<
         }
         // Tick 0 is always due already, and AWAKE must not be a deadline.
         let next = next.unwrap_or(SCANNING).max(1);
-        link.parked_until.store(next, Ordering::SeqCst);
-        parker.park(deadline_of(&link.clock, next));
+        wakeup.parked_until.store(next, Ordering::SeqCst);
+        parker.park(deadline_of(clock, next));
     }
+}
+
+/// Takes the tasks due at `now`, up to `limit`, and dispatches them, all
+/// under the host's hand-off lock. Returns how many it handed over, the
+/// earliest deadline left and whether every shard is now empty.
+pub(crate) fn hand_over_due<H: Host>(
+    host: &Arc<H>,
+    now: u64,
+    limit: usize,
+    due: &mut Vec<(u64, H::Task)>,
+) -> (usize, Option<u64>, bool) {
+    let _hand_off = host.hand_off();
+    let (next, all_empty) = take_due(&**host, now, limit, due);
+    let handed = due.len();
+    if handed > 0 {
+        H::dispatch(host, due);
+    }
+    debug_assert!(due.is_empty(), "dispatch left tasks behind");
+    (handed, next, all_empty)
 }
 
 /// Moves the tasks due at `now`, from every shard, up to `limit` of them,
@@ -282,7 +167,7 @@ pub(crate) fn drive<H: Host>(host: &Arc<H>, parker: Parker, mut stop_at: Option<
 /// shard's lock. Returns the earliest pending deadline left and whether
 /// every shard is now empty. If the limit stopped it, tasks are still due
 /// (the deadline returned is not after `now`); a later call takes them.
-pub(crate) fn take_due<H: Host + ?Sized>(
+fn take_due<H: Host + ?Sized>(
     host: &H,
     now: u64,
     limit: usize,

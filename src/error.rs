@@ -23,10 +23,11 @@ pub enum Error {
     /// The deadline set with [`Builder::deadline`](crate::Builder::deadline)
     /// passed; pending tasks were dropped unrun.
     DeadlineExceeded,
-    /// `count` tasks panicked since the group was built. The other tasks ran
+    /// `count` of the group's closures panicked since it was built, running
+    /// or (a capture's `Drop`) while being dropped unrun. The other tasks ran
     /// normally. `message` is the first panic's message, when it was a string.
     Panicked {
-        /// How many tasks panicked.
+        /// How many panics.
         count: usize,
         /// The first panic's payload, if it was a `&str` or `String`.
         message: Option<String>,
@@ -50,11 +51,3 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
-
-/// The text of a panic payload, when it has one.
-pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> Option<String> {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-}

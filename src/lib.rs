@@ -7,10 +7,12 @@ mod driver;
 mod error;
 mod group;
 mod pool;
+mod shard;
 mod stats;
 mod sync;
 #[allow(unsafe_code)] // the one unsafe module: see its docs
 mod task;
+mod unwind;
 mod wheel;
 
 pub use error::Error;

@@ -33,7 +33,9 @@ pub struct Stats {
     /// not started before that, or scheduled after it (and so dropped at
     /// once).
     pub cancelled: u64,
-    /// Tasks that panicked.
+    /// Panics of the group's closures: tasks that panicked while running,
+    /// and closures whose captures panicked while being dropped unrun
+    /// (those also count as cancelled).
     pub panicked: u64,
     /// How late tasks started.
     pub lateness: Lateness,

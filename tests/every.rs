@@ -655,3 +655,35 @@ fn runs_show_in_stats() {
     assert_eq!(stats.lateness.max, Duration::ZERO);
     assert!(series.cancel());
 }
+
+/// A reset to an instant before the group was built is past like any
+/// other: the next run is due at once, and the series keeps the new
+/// anchor's rate and phase from there, however far back the anchor is.
+#[test]
+fn reset_to_before_the_group_was_built_runs_at_once_and_keeps_the_rate() {
+    let m = Manual::new(MS);
+    let series = m.group.every(10 * MS, m.recorder());
+    m.advance(3 * MS);
+    assert!(series.reset(m.start - Duration::from_millis(1500)));
+    m.advance(Duration::ZERO);
+    assert_eq!(m.runs(), ms(&[3]), "not at once");
+    m.advance(27 * MS);
+    assert_eq!(m.runs(), ms(&[3, 10, 20, 30]), "lost its rate");
+    assert!(series.cancel());
+
+    // As far back as an `Instant` goes: the phase is the clock's own.
+    let m = Manual::new(MS);
+    let series = m.group.every(10 * MS, m.recorder());
+    m.advance(3 * MS);
+    assert!(series.reset(common::far_past(m.start, Duration::from_secs(1 << 40))));
+    m.advance(Duration::ZERO);
+    m.advance(40 * MS);
+    let runs = m.runs();
+    assert_eq!(runs.len(), 5, "{runs:?}");
+    assert_eq!(runs[0], 3 * MS, "not at once: {runs:?}");
+    assert!(runs[1] > 3 * MS && runs[1] <= 13 * MS, "{runs:?}");
+    for pair in runs[1..].windows(2) {
+        assert_eq!(pair[1] - pair[0], 10 * MS, "lost its rate: {runs:?}");
+    }
+    assert!(series.cancel());
+}

@@ -566,3 +566,30 @@ impl Drop for SetOnDrop {
         self.0.store(true, Ordering::SeqCst);
     }
 }
+
+/// A task that waits for its own group while a later task is pending: the
+/// manual clock's `advance` must not wait for it (the later task can only
+/// run once time moves on), and a later `advance` lets both finish.
+#[test]
+fn a_task_waiting_for_its_group_does_not_hold_up_advance() {
+    let clock = ManualClock::new();
+    let group = manual_group(&clock);
+    let (report, seen) = mpsc::channel();
+    let inner = group.clone();
+    group.delay(SEC, move || report.send(inner.wait()).unwrap());
+    let later = Arc::new(AtomicBool::new(false));
+    let flag = later.clone();
+    group.delay(10 * SEC, move || flag.store(true, Ordering::SeqCst));
+    advance(&clock, 2 * SEC);
+    assert!(
+        seen.try_recv().is_err(),
+        "the wait returned with a task pending"
+    );
+    advance(&clock, 10 * SEC);
+    assert_eq!(
+        seen.recv_timeout(SOON).expect("the wait never returned"),
+        Ok(())
+    );
+    assert!(later.load(Ordering::SeqCst));
+    assert_eq!(group.wait(), Ok(()));
+}

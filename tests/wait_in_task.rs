@@ -131,3 +131,132 @@ fn a_waiting_task_hands_back_the_tasks_its_worker_claimed() {
     assert_eq!(ran_when_returned, 1000);
     assert_eq!(group.wait(), Ok(()));
 }
+
+/// A task waiting for its own group while one far-away task is pending;
+/// `unblock` then makes the group idle in some way. The waiting task's
+/// `wait()` must return then (its watchdog fails the test otherwise).
+fn in_task_wait_returns_when(
+    builder: schedgroup::Builder,
+    unblock: impl FnOnce(&Group, schedgroup::TaskHandle) + Send + 'static,
+) -> Result<(), schedgroup::Error> {
+    let group = builder.build();
+    let far = group.delay(Duration::from_secs(3600), || {});
+    let (report, seen) = mpsc::channel();
+    let (waiting, is_waiting) = mpsc::channel();
+    let inner = group.clone();
+    group.delay(Duration::ZERO, move || {
+        waiting.send(()).unwrap();
+        report.send(inner.wait()).unwrap();
+    });
+    is_waiting
+        .recv_timeout(GENEROUS)
+        .expect("the waiting task never ran");
+    // Let it reach its wait (no timing assumption: a late start only makes
+    // the group idle before the wait, which must return all the same).
+    std::thread::sleep(Duration::from_millis(20));
+    unblock(&group, far);
+    let outcome = seen
+        .recv_timeout(GENEROUS)
+        .expect("the in-task wait slept through the group going idle");
+    assert_eq!(group.wait(), outcome.clone());
+    outcome
+}
+
+#[test]
+fn an_in_task_wait_wakes_when_the_last_pending_task_is_cancelled() {
+    let outcome = in_task_wait_returns_when(Group::builder(), |_, far| {
+        assert!(far.cancel());
+    });
+    assert_eq!(outcome, Ok(()));
+}
+
+#[test]
+fn an_in_task_wait_wakes_when_the_last_pending_timer_is_a_dropped_sleep() {
+    let group = Group::new();
+    let sleep = group.sleep(Duration::from_secs(3600));
+    let (report, seen) = mpsc::channel();
+    let inner = group.clone();
+    group.delay(Duration::ZERO, move || report.send(inner.wait()).unwrap());
+    std::thread::sleep(Duration::from_millis(20));
+    drop(sleep);
+    assert_eq!(
+        seen.recv_timeout(GENEROUS).expect("slept through the drop"),
+        Ok(())
+    );
+}
+
+#[test]
+fn an_in_task_wait_wakes_when_the_last_pending_task_is_reset_into_the_past() {
+    let outcome = in_task_wait_returns_when(Group::builder(), |_, far| {
+        assert!(far.reset(std::time::Instant::now()));
+    });
+    assert_eq!(outcome, Ok(()));
+}
+
+#[test]
+fn an_in_task_wait_wakes_when_the_group_is_cancelled() {
+    let outcome = in_task_wait_returns_when(Group::builder(), |group, _| group.cancel());
+    assert_eq!(outcome, Err(schedgroup::Error::Canceled));
+}
+
+#[test]
+fn an_in_task_wait_wakes_when_the_deadline_passes() {
+    let deadline = std::time::Instant::now() + Duration::from_millis(200);
+    let outcome = in_task_wait_returns_when(Group::builder().deadline(deadline), |_, _| {});
+    assert_eq!(outcome, Err(schedgroup::Error::DeadlineExceeded));
+}
+
+/// With a cap of 1, a task that waited for its group and then goes on
+/// running holds the only slot again: a task it schedules afterwards must
+/// not run beside it.
+#[test]
+fn the_cap_holds_again_once_an_in_task_wait_returns() {
+    let group = Group::builder().max_concurrency(1).build();
+    let running = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let enter = {
+        let (running, most) = (running.clone(), most.clone());
+        move || {
+            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+            most.fetch_max(now, Ordering::SeqCst);
+        }
+    };
+    let leave = {
+        let running = running.clone();
+        move || {
+            running.fetch_sub(1, Ordering::SeqCst);
+        }
+    };
+    let (done, finished) = mpsc::channel();
+    let inner = group.clone();
+    let (enter_a, leave_a) = (enter.clone(), leave.clone());
+    group.delay(Duration::ZERO, move || {
+        enter_a();
+        // B runs while A waits (A does not count then).
+        let (enter_b, leave_b) = (enter_a.clone(), leave_a.clone());
+        inner.delay(Duration::ZERO, move || {
+            enter_b();
+            leave_b();
+        });
+        leave_a();
+        let outcome = inner.wait();
+        enter_a();
+        // C is due at once; with the cap it must wait until A returns.
+        let (enter_c, leave_c) = (enter_a.clone(), leave_a.clone());
+        inner.delay(Duration::ZERO, move || {
+            enter_c();
+            leave_c();
+        });
+        std::thread::sleep(Duration::from_millis(100));
+        leave_a();
+        done.send(outcome).unwrap();
+    });
+    assert_eq!(finished.recv_timeout(GENEROUS).expect("hung"), Ok(()));
+    assert_eq!(group.wait(), Ok(()));
+    assert_eq!(group.stats().fired, 3);
+    assert_eq!(
+        most.load(Ordering::SeqCst),
+        1,
+        "two tasks ran at once under a cap of 1"
+    );
+}

@@ -2,13 +2,9 @@
 
 use std::time::{Duration, Instant};
 
-use super::shared::{Control, Shared};
+use super::shared::{Config, Shared};
 use super::{Group, ManualClock};
 use crate::clock::{Clock, Source};
-use crate::driver::{self, DriverLink, Shard};
-use crate::pool::Pool;
-use crate::stats::Histogram;
-use crate::sync::{thread, Arc, AtomicBool, AtomicU64, AtomicUsize, Condvar, Mutex, Parker};
 
 /// Configures a [`Group`]. Obtain one with [`Group::builder`].
 ///
@@ -55,7 +51,8 @@ fn default_max_concurrency() -> usize {
 impl Builder {
     /// The wheel's resolution (default 1 ms). Deadlines round up to a whole
     /// tick, so a task runs at most one tick (plus OS wake-up latency) after
-    /// its deadline and never before it. A zero tick is taken as 1 ns.
+    /// its deadline and never before it. A zero tick is taken as 1 ns, and
+    /// one longer than an hour as an hour.
     ///
     /// ```
     /// let group = schedgroup::Group::builder()
@@ -152,34 +149,13 @@ impl Builder {
                 self.tick,
             ),
         };
-        let stop_at = self.deadline.map(|deadline| clock.tick_ceil(deadline));
-        let parker = Parker::new();
-        let link = Arc::new(DriverLink::new(clock, parker.unparker()));
-        let shards = (0..shard_count())
-            .map(|_| Arc::new(Shard::new(Arc::clone(&link))))
-            .collect();
-        let shared = Arc::new(Shared {
-            shards,
-            link,
-            control: Mutex::new(Control::default()),
-            became_idle: Condvar::new(),
-            in_flight: AtomicUsize::new(0),
-            waiting_tasks: AtomicUsize::new(0),
-            stopped: AtomicBool::new(false),
-            shutting_down: AtomicBool::new(false),
-            groups: AtomicUsize::new(1),
-            stop_at,
-            fired: AtomicU64::new(0),
-            lateness: Mutex::new(Histogram::default()),
-            pool: Pool::new(self.max_concurrency, self.keep_alive),
-            driver: Mutex::new(None),
+        let shared = Shared::start(Config {
+            clock,
+            shards: shard_count(),
+            max_concurrency: self.max_concurrency,
+            keep_alive: self.keep_alive,
+            deadline: self.deadline,
         });
-        let driver_shared = Arc::clone(&shared);
-        let handle = thread::Builder::new()
-            .name("schedgroup-driver".into())
-            .spawn(move || driver::drive(&driver_shared, parker, stop_at))
-            .expect("failed to spawn the schedgroup driver thread");
-        *shared.driver.lock() = Some(handle);
         if let Some(manual) = &self.clock {
             manual.attach(&shared);
         }

@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use super::shared::Shared;
-use crate::driver::Shard;
+use crate::shard::Shard;
 use crate::sync::{Arc, Mutex};
 use crate::task::Task;
 use crate::wheel::Key;
@@ -82,7 +82,7 @@ impl<F: FnMut() + Send + 'static> Series<F> {
     /// Starts a series whose first run is one `period` after now. `period`
     /// is at least one tick.
     pub(crate) fn start(shared: &Arc<Shared>, period: Duration, f: F) -> SeriesHandle<F> {
-        let clock = &shared.link.clock;
+        let clock = shared.clock();
         let series = Arc::new(Series {
             shared: Arc::clone(shared),
             period_nanos: period.max(clock.tick()).as_nanos().max(1),
@@ -110,7 +110,7 @@ impl<F: FnMut() + Send + 'static> Series<F> {
         if state.is_over() {
             return None;
         }
-        let clock = &this.shared.link.clock;
+        let clock = this.shared.clock();
         let offset = this.period_nanos.saturating_mul(u128::from(state.next));
         let tick = clock.tick_after_nanos(state.anchor, offset);
         let occurrence = Occurrence(Some(Arc::clone(this)));
@@ -129,11 +129,12 @@ impl<F: FnMut() + Send + 'static> Series<F> {
 }
 
 impl<F> Series<F> {
-    /// Drops the closure (outside every lock but its own: its captures'
-    /// Drop may call back into the group).
+    /// Drops the closure (outside every lock: its captures' Drop may call
+    /// back into the group). A panic in that drop is recorded with the
+    /// group's other panics, not raised.
     fn drop_closure(&self) {
         let f = self.f.lock().take();
-        drop(f);
+        self.shared.drop_closures(f);
     }
 }
 
@@ -158,7 +159,7 @@ impl<F: FnMut() + Send + 'static> Occurrence<F> {
         let refused = {
             let mut state = series.state.lock();
             state.running = false;
-            let now = series.shared.link.clock.now();
+            let now = series.shared.clock().now();
             let candidate = if state.reanchored {
                 0
             } else {
@@ -199,7 +200,7 @@ impl<F: FnMut() + Send + 'static> Periodic for SeriesHandle<F> {
         };
         // Removed, and its occurrence dropped, outside the series lock.
         if let Some((shard, key)) = pending {
-            drop(shard.remove(key));
+            shard.cancel(key);
         }
         // A run in progress drops the closure when it ends; otherwise no
         // run can start any more (it would see `cancelled`).
@@ -216,7 +217,7 @@ impl<F: FnMut() + Send + 'static> Periodic for SeriesHandle<F> {
         }
         state.anchor = first;
         state.next = 0;
-        let tick = self.0.shared.link.clock.tick_ceil(first);
+        let tick = self.0.shared.clock().tick_ceil(first);
         let moved = match &state.pending {
             Some((shard, key)) => shard.reset(*key, tick),
             None => false,

@@ -4,7 +4,7 @@ use std::fmt;
 use std::time::Instant;
 
 use super::every::Periodic;
-use crate::driver::Shard;
+use crate::shard::Shard;
 use crate::sync::Arc;
 use crate::task::Task;
 use crate::wheel::Key;
@@ -74,6 +74,11 @@ impl TaskHandle {
     /// by the time this returns. `false` if it already started, finished,
     /// was cancelled, or its group was cancelled or dropped. O(1).
     ///
+    /// If the closure's captures panic when dropped, the panic is caught
+    /// (this still returns `true`) and counted in the group's
+    /// [`Stats::panicked`](crate::Stats::panicked); [`Group::wait`](crate::Group::wait)
+    /// then reports it like a task's panic.
+    ///
     /// For a series from [`Group::every`](crate::Group::every): stops the
     /// series and returns `true` while it is live. No run begins after this
     /// returns; a run that had already begun finishes (it may be just
@@ -87,9 +92,7 @@ impl TaskHandle {
     /// ```
     pub fn cancel(&self) -> bool {
         match &self.target {
-            // The closure is dropped here, after the shard's lock is
-            // released: its captures' Drop may call back into the group.
-            Target::Once { shard, key } => shard.remove(*key).is_some(),
+            Target::Once { shard, key } => shard.cancel(*key),
             Target::Every(series) => series.cancel(),
         }
     }
@@ -112,7 +115,7 @@ impl TaskHandle {
     pub fn reset(&self, deadline: Instant) -> bool {
         match &self.target {
             Target::Once { shard, key } => {
-                let tick = shard.link().clock.tick_ceil(deadline);
+                let tick = shard.clock().tick_ceil(deadline);
                 shard.reset(*key, tick)
             }
             Target::Every(series) => series.reset(deadline),

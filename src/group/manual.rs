@@ -5,9 +5,7 @@ use std::time::{Duration, Instant};
 
 use super::shared::Shared;
 use crate::clock::ManualTime;
-use crate::driver::{earliest, take_due};
-use crate::error::Error;
-use crate::sync::{Arc, Mutex, Ordering};
+use crate::sync::{Arc, Mutex};
 
 /// A clock that moves only when [`advance`](ManualClock::advance)d, for
 /// exact, sleep-free tests of code that schedules with a [`Group`].
@@ -86,8 +84,10 @@ impl ManualClock {
     /// concurrently, up to each group's `max_concurrency`.)
     ///
     /// It waits for tasks to finish, so calling it from one of the tasks of
-    /// a group on this clock would wait for itself: don't. A span past the
-    /// end of time saturates.
+    /// a group on this clock would wait for itself: don't. A task that is
+    /// waiting for its own group ([`Group::wait`](crate::Group::wait)) is not waited for: what
+    /// it waits for may only become due at a later `advance`. A span past
+    /// the end of time saturates.
     ///
     /// ```
     /// use std::time::Duration;
@@ -144,7 +144,7 @@ impl ManualClock {
     /// The groups on this clock still alive; forgets the dropped ones.
     fn live_groups(&self) -> Vec<Arc<Shared>> {
         let mut groups = self.groups.lock();
-        groups.retain(|group| !group.shutting_down.load(Ordering::SeqCst));
+        groups.retain(|group| !group.is_shutting_down());
         groups.clone()
     }
 }
@@ -154,62 +154,5 @@ impl fmt::Debug for ManualClock {
         f.debug_struct("ManualClock")
             .field("now", &self.time.now())
             .finish()
-    }
-}
-
-/// What a manual clock needs from each group on it.
-impl Shared {
-    /// The earliest instant something happens: a pending deadline (a lower
-    /// bound, see [`crate::Wheel::next_deadline`]) or the group's own
-    /// deadline while it has not stopped.
-    pub(crate) fn next_deadline(&self) -> Option<Instant> {
-        let tasks = self
-            .shards
-            .iter()
-            .filter_map(|shard| shard.next_deadline())
-            .min();
-        let stop = self
-            .stop_at
-            .filter(|_| !self.stopped.load(Ordering::SeqCst));
-        self.link.clock.instant_of(earliest(tasks, stop)?)
-    }
-
-    /// For a manual clock: applies the group's deadline if it has passed,
-    /// then runs, on this thread, every task due at the clock's now, and
-    /// returns once they (and any due tasks they scheduled) have finished.
-    /// Returns how many tasks it fired.
-    pub(crate) fn run_due(this: &Arc<Self>) -> usize {
-        let clock = &this.link.clock;
-        let now = clock.tick_floor(clock.now());
-        if this.stop_at.is_some_and(|stop| stop <= now) {
-            this.stop(Error::DeadlineExceeded);
-        }
-        let mut due = Vec::new();
-        let mut fired = 0;
-        loop {
-            this.wait_none_in_flight();
-            // No limit: whoever advances a manual clock runs what is due
-            // in one batch, in deadline order across shards.
-            take_due(&**this, now, usize::MAX, &mut due);
-            if due.is_empty() {
-                if this.in_flight.load(Ordering::SeqCst) == 0 {
-                    break;
-                }
-                // The driver fired something meanwhile: let it finish.
-                continue;
-            }
-            fired += due.len();
-            this.pool.submit(this, &mut due);
-        }
-        // Let the driver look at the new time too.
-        this.link.wake();
-        fired
-    }
-
-    pub(crate) fn wait_none_in_flight(&self) {
-        let mut control = self.control.lock();
-        while self.in_flight.load(Ordering::SeqCst) != 0 {
-            self.became_idle.wait(&mut control);
-        }
     }
 }

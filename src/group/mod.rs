@@ -17,11 +17,9 @@ use shared::Shared;
 pub use sleep::Sleep;
 
 use crate::error::Error;
-use crate::pool;
 use crate::stats::Stats;
-use crate::sync::{thread, Arc, Ordering};
+use crate::sync::Arc;
 use crate::task::Task;
-use crate::wheel::Key;
 
 /// A set of closures that run at or after their deadlines.
 ///
@@ -92,9 +90,9 @@ impl Group {
     where
         F: FnOnce() + Send + 'static,
     {
-        let clock = &self.shared.link.clock;
+        let clock = self.shared.clock();
         let tick = clock.tick_after(clock.now(), delay);
-        self.insert(tick, Task::new(f))
+        self.shared.insert(tick, Task::new(f))
     }
 
     /// Runs `f` at or after `deadline`. A deadline in the past runs `f` as
@@ -111,31 +109,20 @@ impl Group {
     where
         F: FnOnce() + Send + 'static,
     {
-        let tick = self.shared.link.clock.tick_ceil(deadline);
-        self.insert(tick, Task::new(f))
-    }
-
-    fn insert(&self, tick: u64, task: Task) -> TaskHandle {
-        let shard = self.shared.shard();
-        let key = match shard.insert(tick, task) {
-            Ok(key) => key,
-            // The group is stopped: drop the closure (no lock is held),
-            // count it as cancelled, and hand back a handle that names
-            // nothing.
-            Err(refused) => {
-                drop(refused);
-                self.shared.control.lock().dropped += 1;
-                Key::DANGLING
-            }
-        };
-        TaskHandle::new(Arc::clone(shard), key)
+        let tick = self.shared.clock().tick_ceil(deadline);
+        self.shared.insert(tick, Task::new(f))
     }
 
     /// Cancels the group, like cancelling the context of a Go `schedgroup`:
-    /// every pending task is dropped unrun (its closure dropped before this
-    /// returns), later schedules are dropped too, and [`wait`](Group::wait)
-    /// reports [`Error::Canceled`] once the tasks already running finish.
-    /// Calling it again does nothing.
+    /// every task that has not started is dropped unrun, whether it was
+    /// still pending or already due and waiting for a worker, and its
+    /// closure is dropped before this returns; later schedules are dropped
+    /// too, and [`wait`](Group::wait) reports [`Error::Canceled`] once the
+    /// tasks already running finish. Calling it again does nothing.
+    ///
+    /// A closure whose captures panic when dropped does not make this call
+    /// panic: the panic is caught, the other closures are still dropped,
+    /// and the panic is counted in [`Stats::panicked`].
     ///
     /// ```
     /// use schedgroup::{Error, Group};
@@ -199,14 +186,7 @@ impl Group {
     }
 
     fn wait_until(&self, deadline: Option<Instant>) -> Option<Result<(), Error>> {
-        if !pool::runs_task_of(&*self.shared) {
-            return self.shared.wait_idle(false, deadline);
-        }
-        // One of our own tasks: let the pool run the rest without it.
-        self.shared.pool.block(&self.shared);
-        let outcome = self.shared.wait_idle(true, deadline);
-        self.shared.pool.unblock();
-        outcome
+        Shared::wait(&self.shared, deadline)
     }
 
     /// Runs `f` every `period`, the first time one period from now, until
@@ -225,6 +205,12 @@ impl Group {
     ///
     /// A live series keeps the group busy, so [`wait`](Group::wait) returns
     /// only once it is cancelled (or the group is).
+    ///
+    /// A series lives as long as its group and keeps its closure until it
+    /// ends, so a closure that captures a clone of its own [`Group`] keeps
+    /// the group alive (with its driver thread) even after every other
+    /// `Group` value is dropped, like an `Arc` cycle: cancel the series (or
+    /// the group) to end it.
     ///
     /// ```
     /// use std::sync::atomic::{AtomicUsize, Ordering};
@@ -300,7 +286,7 @@ impl Group {
 impl Clone for Group {
     /// Another handle to the same group.
     fn clone(&self) -> Group {
-        self.shared.groups.fetch_add(1, Ordering::SeqCst);
+        self.shared.add_group();
         Group {
             shared: Arc::clone(&self.shared),
         }
@@ -313,21 +299,7 @@ impl Drop for Group {
     /// and idle workers exit. Tasks already running finish on their worker
     /// threads, which then exit too.
     fn drop(&mut self) {
-        if self.shared.groups.fetch_sub(1, Ordering::SeqCst) != 1 {
-            return;
-        }
-        self.shared.shutting_down.store(true, Ordering::SeqCst);
-        self.shared.link.wake();
-        self.shared.stop(Error::Canceled);
-        self.shared.discard_unstarted(self.shared.pool.shut_down());
-        let driver = self.shared.driver.lock().take();
-        if let Some(driver) = driver {
-            // The driver drops closures too; if one of them held the last
-            // `Group`, we are on the driver thread and must not join it.
-            if driver.thread().id() != thread::current().id() {
-                let _ = driver.join();
-            }
-        }
+        self.shared.release_group();
     }
 }
 
@@ -335,7 +307,7 @@ impl fmt::Debug for Group {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Group")
             .field("pending", &self.len())
-            .field("tick", &self.shared.link.clock.tick())
+            .field("tick", &self.shared.clock().tick())
             .finish()
     }
 }

@@ -1,0 +1,258 @@
+//! Runs fired tasks on worker threads that exist only while there is work.
+//!
+//! No worker exists before the first batch arrives. A batch wakes idle
+//! workers and spawns more only for what they cannot take, within the
+//! concurrency cap, and a worker that finds nothing to do for `keep_alive`
+//! exits. Each task runs under `catch_unwind`, so a panicking task costs its
+//! worker nothing. The pool knows nothing of the wheel: its owner decides
+//! whether a task may still start and hears how each one ended.
+//!
+//! **The cap** bounds the workers running tasks at once. A task that blocks
+//! waiting for its own group ([`Pool::block`]) stops counting, so that the
+//! tasks it waits for can run; when its wait is over it counts again, and
+//! first waits for room ([`Pool::unblock`]), ahead of any worker that wants
+//! to take new work.
+
+mod worker;
+
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::Duration;
+
+use crate::sync::{thread, thread_local, Arc, Condvar, Mutex, MutexGuard};
+use crate::task::Task;
+
+/// What the pool needs from whoever owns it.
+pub(crate) trait Owner: Send + Sync + 'static {
+    fn pool(&self) -> &Pool;
+    /// Asked right before each task starts, under its worker's claim lock.
+    /// `false` leaves the task where it is, unstarted, for the owner to take
+    /// back with [`Pool::take_unstarted`]; once `false`, always `false`.
+    fn may_start(&self) -> bool;
+    /// Told as soon as a task panics (the payload, for its message).
+    fn panicked(&self, payload: Box<dyn Any + Send>);
+    /// Told once `count` tasks handed to the pool have run. Workers settle
+    /// whole chunks at once, so this is not called once per task.
+    fn finished(&self, count: usize);
+    /// Told when a worker takes a chunk of tasks, with each task's tag (what
+    /// the owner gave `submit` with it), in queue order.
+    fn claimed(&self, tags: &mut dyn Iterator<Item = u64>);
+}
+
+/// A task and the owner's tag for it (for a group: its deadline tick).
+pub(crate) type Tagged = (u64, Task);
+
+#[derive(Debug)]
+pub(crate) struct Pool {
+    queue: Mutex<Queue>,
+    /// Idle workers wait here for tasks (and for room under the cap).
+    work_arrived: Condvar,
+    /// Tasks whose wait for their group is over wait here for room.
+    room_freed: Condvar,
+    max_workers: usize,
+    keep_alive: Duration,
+}
+
+#[derive(Debug, Default)]
+struct Queue {
+    tasks: VecDeque<Tagged>,
+    workers: usize,
+    idle: usize,
+    /// Workers holding a chunk of tasks, from taking it until it is done
+    /// (blocked ones included). Tasks run inline count too.
+    busy: usize,
+    /// Of the busy workers, those whose task is blocked waiting for its own
+    /// group. They do not count against the cap.
+    blocked: usize,
+    /// Of the blocked, those whose wait is over and that wait for room to
+    /// go on; they are served before any new chunk is taken.
+    resuming: usize,
+    shut_down: bool,
+    /// Every live worker's claim (see [`Claim`]).
+    claims: Vec<Claim>,
+}
+
+impl Queue {
+    /// How many more workers may start running tasks under a cap of `max`.
+    fn room(&self, max: usize) -> usize {
+        debug_assert!(self.blocked <= self.busy && self.resuming <= self.blocked);
+        let running = self.busy - self.blocked;
+        max.saturating_sub(running + self.resuming)
+    }
+}
+
+/// The tasks a worker took from the queue and has not started yet. A worker
+/// takes a chunk at a time so that a burst costs one queue lock per chunk,
+/// not per task; the chunk stays visible here so that an idle worker can
+/// steal part of it (a slow task must not hold the rest of its chunk back)
+/// and a stopping owner can take it back. Locked after the queue, never
+/// before.
+type Claim = Arc<Mutex<VecDeque<Tagged>>>;
+
+impl Pool {
+    pub(crate) fn new(max_workers: usize, keep_alive: Duration) -> Pool {
+        Pool {
+            queue: Mutex::new(Queue::default()),
+            work_arrived: Condvar::new(),
+            room_freed: Condvar::new(),
+            max_workers: max_workers.max(1),
+            keep_alive,
+        }
+    }
+
+    /// Queues a whole batch under one lock and wakes or spawns workers for
+    /// it, leaving `batch` empty (its allocation is kept for the next one).
+    /// A pool that was shut down takes nothing: the batch is left as it is,
+    /// for the owner to discard.
+    pub(crate) fn submit<O: Owner>(&self, owner: &Arc<O>, batch: &mut Vec<Tagged>) {
+        if batch.is_empty() {
+            return;
+        }
+        let mut queue = self.queue.lock();
+        if queue.shut_down {
+            return;
+        }
+        queue.tasks.extend(batch.drain(..));
+        self.wake_or_spawn(owner, queue);
+    }
+
+    /// Wakes idle workers for the queued tasks and spawns more, within the
+    /// room the cap leaves, for those the idle ones cannot take.
+    fn wake_or_spawn<O: Owner>(&self, owner: &Arc<O>, mut queue: MutexGuard<'_, Queue>) {
+        let startable = queue.tasks.len().min(queue.room(self.max_workers));
+        let woken = startable.min(queue.idle);
+        if woken > 0 && woken == queue.idle {
+            self.work_arrived.notify_all();
+        } else {
+            for _ in 0..woken {
+                self.work_arrived.notify_one();
+            }
+        }
+        for _ in woken..startable {
+            let worker_owner = Arc::clone(owner);
+            let spawned = thread::Builder::new()
+                .name("schedgroup-worker".into())
+                .spawn(move || worker_owner.pool().work(&*worker_owner));
+            match spawned {
+                Ok(_) => queue.workers += 1,
+                Err(_) => break,
+            }
+        }
+        if queue.workers == 0 && startable > 0 {
+            // The OS refused every thread: rather than strand the batch
+            // until some later batch finds a thread, run it here.
+            drop(queue);
+            self.run_queued_inline(&**owner);
+        }
+    }
+
+    /// The calling task is about to block until its own group is idle:
+    /// hands the tasks this worker claimed back to the queue (they would
+    /// otherwise wait behind the blocked task) and lets another worker take
+    /// this one's place under the cap. Undo with [`Pool::unblock`].
+    pub(crate) fn block<O: Owner>(&self, owner: &Arc<O>) {
+        let claimed: Vec<Tagged> = MY_CLAIM.with(|mine| match &*mine.borrow() {
+            Some(claim) => claim.lock().drain(..).collect(),
+            None => Vec::new(),
+        });
+        let mut queue = self.queue.lock();
+        queue.blocked += 1;
+        for task in claimed.into_iter().rev() {
+            queue.tasks.push_front(task);
+        }
+        self.room_freed.notify_all();
+        self.wake_or_spawn(owner, queue);
+    }
+
+    /// The task that called [`Pool::block`] goes on: it waits until the cap
+    /// leaves room for it, then counts again.
+    pub(crate) fn unblock(&self) {
+        let mut queue = self.queue.lock();
+        queue.resuming += 1;
+        while queue.busy - queue.blocked >= self.max_workers {
+            self.room_freed.wait(&mut queue);
+        }
+        queue.resuming -= 1;
+        queue.blocked -= 1;
+    }
+
+    /// Stops the pool: idle workers exit, busy ones exit after their chunk.
+    /// Returns the tasks not started, for the owner to drop and account for
+    /// outside any lock.
+    pub(crate) fn shut_down(&self) -> Vec<Tagged> {
+        let mut queue = self.queue.lock();
+        queue.shut_down = true;
+        self.work_arrived.notify_all();
+        Self::drain_unstarted(&mut queue)
+    }
+
+    /// Takes back every task not yet started: queued, or claimed by a
+    /// worker (the owner stopped).
+    pub(crate) fn take_unstarted(&self) -> Vec<Tagged> {
+        Self::drain_unstarted(&mut self.queue.lock())
+    }
+
+    fn drain_unstarted(queue: &mut Queue) -> Vec<Tagged> {
+        let mut unstarted: Vec<Tagged> = queue.tasks.drain(..).collect();
+        for claim in &queue.claims {
+            unstarted.extend(claim.lock().drain(..));
+        }
+        unstarted
+    }
+
+    /// Runs the queued tasks on the calling thread (no worker could be
+    /// created), counting it as a busy worker meanwhile.
+    fn run_queued_inline<O: Owner + ?Sized>(&self, owner: &O) {
+        loop {
+            let task = {
+                let mut queue = self.queue.lock();
+                if !owner.may_start() {
+                    return;
+                }
+                let task = queue.tasks.pop_front();
+                queue.busy += usize::from(task.is_some());
+                task
+            };
+            let Some((_, task)) = task else { return };
+            run_one(owner, task);
+            self.queue.lock().busy -= 1;
+            self.room_freed.notify_all();
+            owner.finished(1);
+        }
+    }
+}
+
+thread_local! {
+    /// The address of the owner whose task this thread is running, or 0.
+    static RUNNING_TASK_OF: Cell<usize> = const { Cell::new(0) };
+    /// This worker's claim, for `block` to hand back.
+    static MY_CLAIM: RefCell<Option<Claim>> = const { RefCell::new(None) };
+}
+
+/// Whether the calling thread is in the middle of running one of `owner`'s
+/// tasks (so that, for instance, waiting for all of them would wait for
+/// itself).
+pub(crate) fn runs_task_of<O: Owner + ?Sized>(owner: &O) -> bool {
+    RUNNING_TASK_OF.with(|running| running.get() == owner_address(owner))
+}
+
+fn owner_address<O: ?Sized>(owner: &O) -> usize {
+    owner as *const O as *const () as usize
+}
+
+/// Runs one task; a panic is reported to the owner and goes no further.
+fn run_one<O: Owner + ?Sized>(owner: &O, task: Task) {
+    // Saved and restored rather than cleared: the inline fallback may run a
+    // task on a thread that is itself inside another owner's task.
+    let outer = RUNNING_TASK_OF.with(|running| running.replace(owner_address(owner)));
+    let result = catch_unwind(AssertUnwindSafe(|| task.run()));
+    RUNNING_TASK_OF.with(|running| running.set(outer));
+    if let Err(payload) = result {
+        owner.panicked(payload);
+    }
+}
+
+#[cfg(all(test, not(feature = "loom")))]
+mod tests;

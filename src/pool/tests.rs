@@ -1,0 +1,153 @@
+//! The pool's contract with its owner, with an owner that only records
+//! what it is told (the group's own tests cover the pool only through
+//! the scheduler, where some of these paths are hard to reach on purpose).
+
+use std::time::Instant;
+
+use super::*;
+use crate::sync::{AtomicBool, AtomicUsize, Ordering};
+
+struct Recorder {
+    pool: Pool,
+    allow: AtomicBool,
+    finished: AtomicUsize,
+    panics: AtomicUsize,
+}
+
+impl Owner for Recorder {
+    fn pool(&self) -> &Pool {
+        &self.pool
+    }
+    fn may_start(&self) -> bool {
+        self.allow.load(Ordering::SeqCst)
+    }
+    fn panicked(&self, _payload: Box<dyn Any + Send>) {
+        self.panics.fetch_add(1, Ordering::SeqCst);
+    }
+    fn finished(&self, count: usize) {
+        self.finished.fetch_add(count, Ordering::SeqCst);
+    }
+    fn claimed(&self, _tags: &mut dyn Iterator<Item = u64>) {}
+}
+
+fn recorder(max_workers: usize) -> Arc<Recorder> {
+    Arc::new(Recorder {
+        pool: Pool::new(max_workers, Duration::from_secs(60)),
+        allow: AtomicBool::new(true),
+        finished: AtomicUsize::new(0),
+        panics: AtomicUsize::new(0),
+    })
+}
+
+/// Polls `done` for up to a minute (a generous bound: only a broken pool
+/// takes that long).
+fn eventually(done: impl Fn() -> bool) -> bool {
+    let give_up = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < give_up {
+        if done() {
+            return true;
+        }
+        thread::sleep(Duration::from_millis(1));
+    }
+    done()
+}
+
+/// A task that counts its run in `ran`.
+fn counting(ran: &Arc<AtomicUsize>) -> Task {
+    let ran = Arc::clone(ran);
+    Task::new(move || {
+        ran.fetch_add(1, Ordering::SeqCst);
+    })
+}
+
+/// Counts its drops.
+struct Flag(Arc<AtomicUsize>);
+
+impl Drop for Flag {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn a_task_the_owner_refuses_stays_unstarted_until_taken_back() {
+    let owner = recorder(2);
+    owner.allow.store(false, Ordering::SeqCst);
+    let (runs, drops) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let mut batch: Vec<Tagged> = (0..5)
+        .map(|tag| {
+            let (runs, flag) = (Arc::clone(&runs), Flag(Arc::clone(&drops)));
+            let task = Task::new(move || {
+                let _flag = flag;
+                runs.fetch_add(1, Ordering::SeqCst);
+            });
+            (tag, task)
+        })
+        .collect();
+    owner.pool.submit(&owner, &mut batch);
+    assert!(batch.is_empty());
+    // Whatever the workers do meanwhile, nothing starts and nothing is lost.
+    thread::sleep(Duration::from_millis(20));
+    let unstarted = owner.pool.take_unstarted();
+    assert_eq!(unstarted.len(), 5, "a refused task went missing");
+    assert_eq!(runs.load(Ordering::SeqCst), 0, "a refused task ran");
+    assert_eq!(drops.load(Ordering::SeqCst), 0, "the pool dropped a task");
+    drop(unstarted);
+    assert_eq!(drops.load(Ordering::SeqCst), 5);
+    assert_eq!(owner.finished.load(Ordering::SeqCst), 0);
+    owner.pool.shut_down();
+}
+
+#[test]
+fn a_shut_down_pool_leaves_a_batch_to_its_owner() {
+    let owner = recorder(2);
+    assert!(owner.pool.shut_down().is_empty());
+    let ran = Arc::new(AtomicUsize::new(0));
+    let mut batch: Vec<Tagged> = vec![(0, counting(&ran))];
+    owner.pool.submit(&owner, &mut batch);
+    assert_eq!(batch.len(), 1);
+    assert_eq!(ran.load(Ordering::SeqCst), 0);
+}
+
+#[test]
+fn a_slow_task_does_not_hold_back_the_rest_of_its_chunk() {
+    // Two workers, one blocked by the first task until every other task
+    // has run: whatever the first worker claimed behind it must be
+    // stolen by the second.
+    let owner = recorder(2);
+    let others = 40;
+    let ran = Arc::new(AtomicUsize::new(0));
+    let blocked_ok = Arc::new(AtomicBool::new(false));
+    let mut batch: Vec<Tagged> = Vec::new();
+    let (ran_in, ok) = (Arc::clone(&ran), Arc::clone(&blocked_ok));
+    batch.push((
+        0,
+        Task::new(move || {
+            let all_ran = eventually(|| ran_in.load(Ordering::SeqCst) == others);
+            ok.store(all_ran, Ordering::SeqCst);
+        }),
+    ));
+    batch.extend((1..=others as u64).map(|tag| (tag, counting(&ran))));
+    owner.pool.submit(&owner, &mut batch);
+    assert!(eventually(
+        || owner.finished.load(Ordering::SeqCst) == others + 1
+    ));
+    assert!(
+        blocked_ok.load(Ordering::SeqCst),
+        "tasks waited behind the slow one"
+    );
+    owner.pool.shut_down();
+}
+
+#[test]
+fn a_panicking_task_costs_its_worker_nothing() {
+    let owner = recorder(1);
+    let ran = Arc::new(AtomicUsize::new(0));
+    let mut batch: Vec<Tagged> = vec![(0, Task::new(|| panic!("boom")))];
+    batch.extend((1..=3).map(|tag| (tag, counting(&ran))));
+    owner.pool.submit(&owner, &mut batch);
+    assert!(eventually(|| owner.finished.load(Ordering::SeqCst) == 4));
+    assert_eq!(owner.panics.load(Ordering::SeqCst), 1);
+    assert_eq!(ran.load(Ordering::SeqCst), 3);
+    owner.pool.shut_down();
+}
