@@ -130,7 +130,12 @@ impl Pool {
                 self.work_arrived.notify_one();
             }
         }
-        for _ in woken..startable {
+        // A worker between two chunks is neither busy nor idle: it is about
+        // to look at the queue itself. Spawning only while the live workers
+        // that are not blocked stay within the cap leaves the work to it.
+        let live = queue.workers.saturating_sub(queue.blocked) + queue.resuming;
+        let spawn = (startable - woken).min(self.max_workers.saturating_sub(live));
+        for _ in 0..spawn {
             let worker_owner = Arc::clone(owner);
             let spawned = thread::Builder::new()
                 .name("schedgroup-worker".into())
