@@ -49,7 +49,7 @@ async fn main() {
         let sleep = group.sleep(delay);
         let (worst, early) = (worst.clone(), early.clone());
         tasks.spawn(async move {
-            sleep.await;
+            sleep.await.expect("the group outlives every sleep");
             let now = Instant::now();
             match now.checked_duration_since(deadline) {
                 Some(late) => {

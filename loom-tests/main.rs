@@ -56,6 +56,7 @@ mod cancel_vs_wait;
 mod drop_vs_driver;
 mod fire_vs_cancel;
 mod schedule_vs_park;
+mod wait_async_vs_idle;
 mod wait_in_task;
 mod wait_vs_finish;
 
@@ -180,5 +181,42 @@ impl Probe {
         while *gone < count {
             gone = all_gone.wait(gone).unwrap();
         }
+    }
+}
+
+/// Runs a future to completion on the model's thread: poll, then block on
+/// a loom condvar until its waker is called. A missed wake-up shows as a
+/// loom deadlock.
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    use std::task::{Context, Poll, Wake, Waker};
+
+    struct Signal {
+        woken: Mutex<bool>,
+        wakeup: Condvar,
+    }
+
+    impl Wake for Signal {
+        fn wake(self: std::sync::Arc<Self>) {
+            *self.woken.lock().unwrap() = true;
+            self.wakeup.notify_one();
+        }
+    }
+
+    let signal = std::sync::Arc::new(Signal {
+        woken: Mutex::new(false),
+        wakeup: Condvar::new(),
+    });
+    let waker = Waker::from(std::sync::Arc::clone(&signal));
+    let mut cx = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+        let mut woken = signal.woken.lock().unwrap();
+        while !*woken {
+            woken = signal.wakeup.wait(woken).unwrap();
+        }
+        *woken = false;
     }
 }

@@ -115,6 +115,19 @@ impl Clock {
         matches!(self.source, Source::Manual(_))
     }
 
+    /// `now + delay`, or, if that is not representable, the latest
+    /// instant that is, found by halving the delay (so "in practice never").
+    pub(crate) fn instant_after(&self, delay: Duration) -> Instant {
+        let now = self.now();
+        let mut delay = delay;
+        loop {
+            if let Some(instant) = now.checked_add(delay) {
+                return instant;
+            }
+            delay /= 2;
+        }
+    }
+
     /// The tick length actually in use.
     pub(crate) fn tick(&self) -> Duration {
         duration_from_nanos(self.tick_nanos).unwrap_or(Duration::MAX)

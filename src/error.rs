@@ -1,8 +1,11 @@
-//! What [`Group::wait`](crate::Group::wait) reports.
+//! What a group's waits, sleeps and timeouts report when they do not
+//! succeed.
 
 use std::fmt;
 
-/// Why a group's [`wait`](crate::Group::wait) did not return `Ok`.
+/// Why a group's [`wait`](crate::Group::wait) (or
+/// [`wait_async`](crate::Group::wait_async)), a [`Sleep`](crate::Sleep) or
+/// a [`timeout`](crate::Group::timeout) did not succeed.
 ///
 /// When several apply, the group's stop reason wins over panics: a cancelled
 /// group reports [`Error::Canceled`] even if one of its tasks also panicked
@@ -23,6 +26,9 @@ pub enum Error {
     /// The deadline set with [`Builder::deadline`](crate::Builder::deadline)
     /// passed; pending tasks were dropped unrun.
     DeadlineExceeded,
+    /// A [`Group::timeout`](crate::Group::timeout) ran out before its
+    /// future completed.
+    TimedOut,
     /// `count` of the group's closures panicked since it was built, running
     /// or (a capture's `Drop`) while being dropped unrun. The other tasks ran
     /// normally. `message` is the first panic's message, when it was a string.
@@ -39,6 +45,7 @@ impl fmt::Display for Error {
         match self {
             Error::Canceled => f.write_str("the group was cancelled"),
             Error::DeadlineExceeded => f.write_str("the group's deadline passed"),
+            Error::TimedOut => f.write_str("the timeout elapsed"),
             Error::Panicked { count, message } => {
                 write!(f, "{count} task(s) panicked")?;
                 match message {

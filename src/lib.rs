@@ -16,6 +16,6 @@ mod unwind;
 mod wheel;
 
 pub use error::Error;
-pub use group::{Builder, Group, ManualClock, Sleep, TaskHandle};
+pub use group::{Builder, Group, ManualClock, Sleep, TaskHandle, Wait};
 pub use stats::{Lateness, Stats};
 pub use wheel::{Key, Wheel};

@@ -114,6 +114,11 @@ impl<T> Shard<T> {
         moved
     }
 
+    /// The tick a pending task is due at; `None` for a stale key.
+    pub(crate) fn deadline(&self, key: Key) -> Option<u64> {
+        self.state.lock().wheel.deadline(key)
+    }
+
     pub(crate) fn contains(&self, key: Key) -> bool {
         self.state.lock().wheel.contains(key)
     }

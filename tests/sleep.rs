@@ -13,7 +13,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 
-use schedgroup::{Group, ManualClock, Sleep};
+use schedgroup::{Error, Group, ManualClock, Sleep};
 
 mod common;
 use common::{advance, watchdog as within, PATIENCE as SOON};
@@ -45,7 +45,7 @@ fn wakes(counter: &CountingWaker) -> usize {
     counter.0.load(Ordering::SeqCst)
 }
 
-fn poll_with(sleep: &mut Sleep, waker: &Waker) -> Poll<()> {
+fn poll_with(sleep: &mut Sleep, waker: &Waker) -> Poll<Result<(), Error>> {
     Pin::new(sleep).poll(&mut Context::from_waker(waker))
 }
 
@@ -116,8 +116,8 @@ fn completes_exactly_at_the_deadline_and_wakes_once() {
     assert_eq!(group.len(), 1);
     advance(&clock, Duration::from_nanos(1));
     assert_eq!(wakes(&counter), 1);
-    assert_eq!(poll_with(&mut sleep, &waker), Poll::Ready(()));
-    assert_eq!(poll_with(&mut sleep, &waker), Poll::Ready(()));
+    assert_eq!(poll_with(&mut sleep, &waker), Poll::Ready(Ok(())));
+    assert_eq!(poll_with(&mut sleep, &waker), Poll::Ready(Ok(())));
     assert_eq!(wakes(&counter), 1);
     assert!(!sleep.is_orphaned());
 }
@@ -134,7 +134,7 @@ fn the_latest_waker_is_the_one_woken() {
     assert_eq!(poll_with(&mut sleep, &second_waker), Poll::Pending);
     advance(&clock, 10 * MS);
     assert_eq!((wakes(&first), wakes(&second)), (0, 1));
-    assert_eq!(poll_with(&mut sleep, &second_waker), Poll::Ready(()));
+    assert_eq!(poll_with(&mut sleep, &second_waker), Poll::Ready(Ok(())));
 }
 
 /// Dropping sleeps before they fire cancels their timers, polled or not:
@@ -158,7 +158,7 @@ fn dropping_a_sleep_cancels_its_timer() {
     advance(&clock, 100 * MS);
     assert_eq!(wakes(&counter), 30, "a dropped sleep's waker was woken");
     for mut sleep in kept {
-        assert_eq!(poll_with(&mut sleep, &waker), Poll::Ready(()));
+        assert_eq!(poll_with(&mut sleep, &waker), Poll::Ready(Ok(())));
     }
     let stats = group.stats();
     assert_eq!((stats.pending, stats.fired, stats.cancelled), (0, 30, 70));
@@ -177,10 +177,11 @@ fn dropping_a_completed_sleep_cancels_nothing() {
 }
 
 /// Cancelling (or dropping) the group orphans pending sleeps: they report
-/// it and never complete. Sleeps that completed are not orphaned; sleeps
-/// made after the cancel are orphaned at once.
+/// it, their waker is woken, and they complete with the group's stop
+/// reason. Sleeps that completed are not orphaned; sleeps made after the
+/// cancel are orphaned at once.
 #[test]
-fn group_cancel_orphans_pending_sleeps() {
+fn group_cancel_orphans_pending_sleeps_and_completes_them() {
     let clock = ManualClock::new();
     let group = Group::builder().clock(clock.clone()).build();
     let mut done = group.sleep(MS);
@@ -191,20 +192,74 @@ fn group_cancel_orphans_pending_sleeps() {
     assert!(!pending.is_orphaned());
     group.cancel();
     assert!(pending.is_orphaned());
+    assert_eq!(
+        wakes(&counter),
+        1,
+        "an orphaned sleep's waker was not woken"
+    );
     assert!(!done.is_orphaned(), "a completed sleep was orphaned");
-    assert_eq!(poll_with(&mut done, &waker), Poll::Ready(()));
-    advance(&clock, 2 * HOUR);
-    assert_eq!(poll_with(&mut pending, &waker), Poll::Pending);
-    assert_eq!(wakes(&counter), 0);
-    assert!(group.sleep(MS).is_orphaned());
+    assert_eq!(poll_with(&mut done, &waker), Poll::Ready(Ok(())));
+    assert_eq!(
+        poll_with(&mut pending, &waker),
+        Poll::Ready(Err(Error::Canceled))
+    );
+    let mut late = group.sleep(MS);
+    assert!(late.is_orphaned());
+    assert_eq!(
+        poll_with(&mut late, &waker),
+        Poll::Ready(Err(Error::Canceled))
+    );
 
     let other = Group::builder().clock(clock.clone()).build();
     let clone = other.clone();
-    let sleep = other.sleep(HOUR);
+    let mut sleep = other.sleep(HOUR);
     drop(other);
     assert!(!sleep.is_orphaned(), "a clone keeps the group alive");
     drop(clone);
     assert!(sleep.is_orphaned());
+    assert_eq!(
+        poll_with(&mut sleep, &waker),
+        Poll::Ready(Err(Error::Canceled))
+    );
+}
+
+/// The group's own deadline orphans its sleeps with `DeadlineExceeded`.
+#[test]
+fn the_group_deadline_completes_pending_sleeps_with_its_reason() {
+    let clock = ManualClock::new();
+    let group = Group::builder()
+        .clock(clock.clone())
+        .deadline(clock.now() + 10 * MS)
+        .build();
+    let mut sleep = group.sleep(HOUR);
+    let (counter, waker) = counting_waker();
+    assert_eq!(poll_with(&mut sleep, &waker), Poll::Pending);
+    advance(&clock, 10 * MS);
+    assert_eq!(wakes(&counter), 1);
+    assert_eq!(
+        poll_with(&mut sleep, &waker),
+        Poll::Ready(Err(Error::DeadlineExceeded))
+    );
+}
+
+/// `sleep_until` measures from the group's clock; `deadline` and `reset`
+/// move it.
+#[test]
+fn sleep_until_deadline_and_reset() {
+    let clock = ManualClock::new();
+    let group = Group::builder().clock(clock.clone()).build();
+    let start = clock.now();
+    let mut sleep = group.sleep_until(start + 100 * MS);
+    assert_eq!(sleep.deadline(), Some(start + 100 * MS));
+    assert!(sleep.reset(start + 300 * MS));
+    assert_eq!(sleep.deadline(), Some(start + 300 * MS));
+    let (_, waker) = counting_waker();
+    advance(&clock, 299 * MS);
+    assert_eq!(poll_with(&mut sleep, &waker), Poll::Pending);
+    advance(&clock, MS);
+    assert_eq!(poll_with(&mut sleep, &waker), Poll::Ready(Ok(())));
+    assert_eq!(sleep.deadline(), None);
+    assert!(!sleep.reset(start));
 }
 
 /// The hand-written executor parks until the group's worker wakes it, which
@@ -231,7 +286,8 @@ fn a_parking_executor_sleeps_until_the_manual_deadline() {
     thread::sleep(20 * MS);
     assert!(!executor.is_finished(), "completed before its deadline");
     advance(&clock, MS);
-    let ((), polls, wakes) = within("the executor", move || executor.join().unwrap());
+    let (slept, polls, wakes) = within("the executor", move || executor.join().unwrap());
+    assert_eq!(slept, Ok(()));
     assert_eq!(wakes, 1);
     assert!(polls >= 2);
 }
@@ -246,7 +302,8 @@ fn a_parking_executor_sleeps_until_the_manual_deadline() {
 fn completes_under_a_hand_written_executor() {
     let group = Group::new();
     let start = Instant::now();
-    let ((), polls, wakes) = within("park_on", move || park_on(group.sleep(30 * MS)));
+    let (slept, polls, wakes) = within("park_on", move || park_on(group.sleep(30 * MS)));
+    assert_eq!(slept, Ok(()));
     assert!(start.elapsed() >= 30 * MS, "woke early");
     assert_eq!(wakes, usize::from(polls > 1), "{polls} polls");
 }
@@ -257,8 +314,8 @@ fn completes_under_futures_block_on() {
     let start = Instant::now();
     let g = group.clone();
     within("block_on", move || {
-        futures::executor::block_on(g.sleep(20 * MS));
-        futures::executor::block_on(g.sleep(Duration::ZERO));
+        assert_eq!(futures::executor::block_on(g.sleep(20 * MS)), Ok(()));
+        assert_eq!(futures::executor::block_on(g.sleep(Duration::ZERO)), Ok(()));
     });
     assert!(start.elapsed() >= 20 * MS, "woke early");
     assert_eq!(group.stats().fired, 2);
@@ -268,9 +325,8 @@ fn completes_under_futures_block_on() {
 async fn completes_under_tokio_current_thread() {
     let group = Group::new();
     let start = Instant::now();
-    tokio::time::timeout(SOON, group.sleep(20 * MS))
-        .await
-        .expect("hang");
+    let slept = tokio::time::timeout(SOON, group.sleep(20 * MS)).await;
+    assert_eq!(slept.expect("hang"), Ok(()));
     assert!(start.elapsed() >= 20 * MS, "woke early");
     // Many at once on the one thread.
     let sleeps = (0..200u32).map(|i| {
@@ -279,7 +335,7 @@ async fn completes_under_tokio_current_thread() {
         let before = Instant::now();
         let sleep = group.sleep(delay);
         async move {
-            sleep.await;
+            assert_eq!(sleep.await, Ok(()));
             assert!(before.elapsed() >= delay, "woke early");
         }
     });
@@ -299,7 +355,7 @@ async fn completes_under_tokio_multi_thread() {
         let before = Instant::now();
         let sleep = group.sleep(delay);
         tasks.spawn(async move {
-            sleep.await;
+            assert_eq!(sleep.await, Ok(()));
             assert!(before.elapsed() >= delay, "woke early");
         });
     }
@@ -349,4 +405,40 @@ fn sleep_is_send_sync_unpin_and_debug() {
     let group = Group::new();
     let shown = format!("{:?}", group.sleep(HOUR));
     assert!(shown.contains("Sleep"), "{shown}");
+}
+
+/// A `select!` between a sleep and nothing else that will ever complete:
+/// cancelling (or dropping) the group completes the sleep, so the select
+/// ends instead of hanging. On tokio and on `block_on`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_select_on_a_sleep_ends_when_the_group_stops() {
+    let group = Group::new();
+    let sleep = group.sleep(HOUR);
+    let canceler = group.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(20 * MS).await;
+        canceler.cancel();
+    });
+    let outcome = tokio::time::timeout(SOON, async {
+        tokio::select! {
+            slept = sleep => slept,
+            _ = std::future::pending::<()>() => unreachable!(),
+        }
+    })
+    .await
+    .expect("hang: the sleep never completed after the cancel");
+    assert_eq!(outcome, Err(Error::Canceled));
+
+    let group = Group::new();
+    let sleep = group.sleep(HOUR);
+    let outcome = within("block_on", move || {
+        let dropper = thread::spawn(move || {
+            thread::sleep(20 * MS);
+            drop(group);
+        });
+        let outcome = futures::executor::block_on(sleep);
+        dropper.join().unwrap();
+        outcome
+    });
+    assert_eq!(outcome, Err(Error::Canceled));
 }

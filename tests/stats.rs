@@ -271,7 +271,7 @@ fn sleeps_show_in_stats() {
     assert_eq!(counters(&group.stats()), (3, 0, 0, 4, 0));
     advance(&clock, 10 * MS);
     for sleep in kept {
-        futures::executor::block_on(sleep);
+        assert_eq!(futures::executor::block_on(sleep), Ok(()));
     }
     assert_eq!(counters(&group.stats()), (0, 0, 3, 4, 0));
 }

@@ -19,6 +19,9 @@ pub(crate) trait Periodic: Send + Sync {
     fn cancel(&self) -> bool;
     fn reset(&self, first: Instant) -> bool;
     fn is_live(&self) -> bool;
+    /// The filed occurrence's deadline tick and the clock, if one is filed.
+    fn deadline(&self) -> Option<Instant>;
+    fn clock(&self) -> &crate::clock::Clock;
     fn clone_box(&self) -> Box<dyn Periodic>;
 }
 
@@ -233,6 +236,17 @@ impl<F: FnMut() + Send + 'static> Periodic for SeriesHandle<F> {
 
     fn is_live(&self) -> bool {
         !self.0.state.lock().is_over()
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        let state = self.0.state.lock();
+        let (shard, key) = state.pending.as_ref()?;
+        let tick = shard.deadline(*key)?;
+        self.0.shared.clock().instant_of(tick)
+    }
+
+    fn clock(&self) -> &crate::clock::Clock {
+        self.0.shared.clock()
     }
 
     fn clone_box(&self) -> Box<dyn Periodic> {

@@ -1,7 +1,7 @@
 //! `TaskHandle`: cancel or move one scheduled task.
 
 use std::fmt;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::every::Periodic;
 use crate::shard::Shard;
@@ -119,6 +119,56 @@ impl TaskHandle {
                 shard.reset(*key, tick)
             }
             Target::Every(series) => series.reset(deadline),
+        }
+    }
+
+    /// Moves a pending task to `delay` from now, measured on its group's
+    /// clock (a [`ManualClock`](crate::ManualClock)'s time for a group built
+    /// on one, where `Instant::now()` would be the wrong clock). Otherwise
+    /// as [`reset`](TaskHandle::reset); `Duration::MAX` means "after
+    /// everything else" and does not overflow.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use schedgroup::{Group, ManualClock};
+    /// let clock = ManualClock::new();
+    /// let group = Group::builder().clock(clock.clone()).build();
+    /// let idle = group.delay(Duration::from_secs(30), || {});
+    /// clock.advance(Duration::from_secs(20));
+    /// assert!(idle.reset_after(Duration::from_secs(30))); // activity: 30 s more
+    /// clock.advance(Duration::from_secs(20));
+    /// assert!(idle.is_pending());
+    /// clock.advance(Duration::from_secs(10));
+    /// assert!(!idle.is_pending());
+    /// ```
+    pub fn reset_after(&self, delay: Duration) -> bool {
+        match &self.target {
+            Target::Once { shard, key } => {
+                let clock = shard.clock();
+                shard.reset(*key, clock.tick_after(clock.now(), delay))
+            }
+            Target::Every(series) => series.reset(series.clock().instant_after(delay)),
+        }
+    }
+
+    /// When the task is due, by its group's clock (its deadline rounded up
+    /// to the group's tick); `None` once it has started or been cancelled,
+    /// or if it is too far away to be an `Instant` (`Duration::MAX`).
+    /// For a series: its next run, while one is waiting for its deadline.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let group = schedgroup::Group::new();
+    /// let at = Instant::now() + Duration::from_secs(60);
+    /// let handle = group.schedule(at, || {});
+    /// assert!(handle.deadline().unwrap() >= at);
+    /// handle.cancel();
+    /// assert_eq!(handle.deadline(), None);
+    /// ```
+    pub fn deadline(&self) -> Option<Instant> {
+        match &self.target {
+            Target::Once { shard, key } => shard.clock().instant_of(shard.deadline(*key)?),
+            Target::Every(series) => series.deadline(),
         }
     }
 

@@ -97,7 +97,7 @@ impl ManualClock {
     /// clock.advance(Duration::from_millis(499));
     /// assert_eq!(group.len(), 1);
     /// clock.advance(Duration::from_millis(1));
-    /// futures::executor::block_on(sleep); // already complete
+    /// assert_eq!(futures::executor::block_on(sleep), Ok(())); // already complete
     /// ```
     pub fn advance(&self, by: Duration) {
         let by = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);

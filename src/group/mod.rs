@@ -2,10 +2,12 @@
 
 mod builder;
 mod every;
+mod futures;
 mod handle;
 mod manual;
 mod shared;
 mod sleep;
+mod wait;
 
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -15,6 +17,7 @@ pub use handle::TaskHandle;
 pub use manual::ManualClock;
 use shared::Shared;
 pub use sleep::Sleep;
+pub use wait::Wait;
 
 use crate::error::Error;
 use crate::stats::Stats;
@@ -235,20 +238,21 @@ impl Group {
         TaskHandle::every(Box::new(every::Series::start(&self.shared, period, f)))
     }
 
-    /// A future that completes once `delay` has passed, fired by this
-    /// group's driver; it works under any executor. Dropping it early
-    /// cancels its timer. See [`Sleep`].
+    /// The group's clock: `Instant::now()`, or a [`ManualClock`]'s time
+    /// for a group built on one. Deadlines relative to this clock are what
+    /// [`delay`](Group::delay) and [`TaskHandle::reset_after`] use.
     ///
     /// ```
     /// use std::time::Duration;
-    /// let group = schedgroup::Group::new();
-    /// let sleep = group.sleep(Duration::from_secs(60));
-    /// assert_eq!(group.len(), 1);
-    /// drop(sleep);
-    /// assert_eq!(group.len(), 0);
+    /// use schedgroup::{Group, ManualClock};
+    /// let clock = ManualClock::new();
+    /// let group = Group::builder().clock(clock.clone()).build();
+    /// let start = group.now();
+    /// clock.advance(Duration::from_secs(5));
+    /// assert_eq!(group.now() - start, Duration::from_secs(5));
     /// ```
-    pub fn sleep(&self, delay: Duration) -> Sleep {
-        Sleep::new(self, delay)
+    pub fn now(&self) -> Instant {
+        self.shared.clock().now()
     }
 
     /// Counters and a lateness summary for dashboards; see [`Stats`].

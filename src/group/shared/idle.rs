@@ -8,6 +8,7 @@
 //! empty (a removal that empties a shard wakes it for that, when someone
 //! waits).
 
+use std::task::Waker;
 use std::time::Instant;
 
 use super::{Control, Shared};
@@ -45,7 +46,7 @@ impl Shared {
             self.waiting_tasks.fetch_add(1, Ordering::SeqCst);
             // Other waiters (tasks, and a manual clock's advance) now have
             // one more excuse.
-            self.became_idle.notify_all();
+            control = self.notify_idle_locked(control);
         }
         let idle = loop {
             let excused = if from_own_task {
@@ -65,6 +66,73 @@ impl Shared {
             self.waiting_tasks.fetch_sub(1, Ordering::SeqCst);
         }
         idle.then(|| self.outcome(&control))
+    }
+
+    /// One poll of an asynchronous wait: the outcome if the group is idle;
+    /// otherwise `waker` is registered under `id` (replacing that id's
+    /// earlier waker) and woken by the next notification. The caller has
+    /// counted itself as an idle waiter ([`Shared::add_idle_waiter`]) before
+    /// its first poll, and excuses `excused` waiting tasks.
+    pub(crate) fn poll_idle(
+        &self,
+        id: &mut Option<u64>,
+        excused: bool,
+        waker: &Waker,
+    ) -> Option<Result<(), Error>> {
+        let mut control = self.control.lock();
+        let excused = if excused {
+            self.waiting_tasks.load(Ordering::SeqCst)
+        } else {
+            0
+        };
+        if self.is_idle(&control, excused) {
+            if let Some(id) = id.take() {
+                control.wakers.retain(|(other, _)| *other != id);
+            }
+            return Some(self.outcome(&control));
+        }
+        let id = *id.get_or_insert_with(|| {
+            control.next_waker += 1;
+            control.next_waker
+        });
+        match control.wakers.iter_mut().find(|(other, _)| *other == id) {
+            Some((_, registered)) if registered.will_wake(waker) => {}
+            Some((_, registered)) => registered.clone_from(waker),
+            None => control.wakers.push((id, waker.clone())),
+        }
+        None
+    }
+
+    /// Forgets the waker registered under `id`, if any.
+    pub(crate) fn forget_waker(&self, id: u64) {
+        self.control.lock().wakers.retain(|(other, _)| *other != id);
+    }
+
+    /// Counts a waiter for idleness (see [`Wakeup::add_idle_waiter`]).
+    ///
+    /// [`Wakeup::add_idle_waiter`]: crate::driver::Wakeup::add_idle_waiter
+    pub(crate) fn add_idle_waiter(&self) {
+        self.wakeup.add_idle_waiter();
+    }
+
+    pub(crate) fn remove_idle_waiter(&self) {
+        self.wakeup.remove_idle_waiter();
+    }
+
+    /// A task of this group is about to wait for it without blocking its
+    /// thread's pool slot (an asynchronous wait it blocks on): it excuses
+    /// itself and lets the pool run others in its place, as `wait` does.
+    pub(crate) fn begin_task_wait(this: &Arc<Self>) {
+        this.pool.block(this);
+        let control = this.control.lock();
+        this.waiting_tasks.fetch_add(1, Ordering::SeqCst);
+        drop(this.notify_idle_locked(control));
+    }
+
+    /// Undoes [`Shared::begin_task_wait`].
+    pub(crate) fn end_task_wait(&self) {
+        self.waiting_tasks.fetch_sub(1, Ordering::SeqCst);
+        self.pool.unblock();
     }
 
     /// What `wait()` reports once the group is idle: the stop reason wins
@@ -139,10 +207,33 @@ impl Shared {
 
     fn notify_maybe_idle(&self) {
         // Taking the lock orders this notify after any waiter's check: a
-        // waiter that saw the group busy is already parked on the condvar by
-        // the time the lock is ours.
-        let _control = self.control.lock();
+        // waiter that saw the group busy is already parked on the condvar
+        // (or has registered its waker) by the time the lock is ours.
+        self.notify_idle(self.control.lock());
+    }
+
+    /// Wakes every thread and future waiting for idleness; the futures'
+    /// wakers run after the lock is released (a waker may run anything).
+    pub(crate) fn notify_idle(&self, control: MutexGuard<'_, Control>) {
+        drop(self.notify_idle_locked(control));
+    }
+
+    /// [`Shared::notify_idle`], keeping the lock: the futures are woken
+    /// with it released for a moment.
+    fn notify_idle_locked<'a>(
+        &'a self,
+        mut control: MutexGuard<'a, Control>,
+    ) -> MutexGuard<'a, Control> {
         self.became_idle.notify_all();
+        if control.wakers.is_empty() {
+            return control;
+        }
+        let wakers = std::mem::take(&mut control.wakers);
+        drop(control);
+        for (_, waker) in wakers {
+            waker.wake();
+        }
+        self.control.lock()
     }
 }
 

@@ -9,6 +9,7 @@ mod idle;
 mod manual;
 mod roles;
 
+use std::task::Waker;
 use std::time::{Duration, Instant};
 
 use super::handle::TaskHandle;
@@ -83,6 +84,11 @@ pub(crate) struct Control {
     pub(crate) dropped: u64,
     /// A stop is dropping the closures it took: not idle yet.
     pub(crate) draining: bool,
+    /// Futures waiting for idleness (`wait_async`), by id; woken, and
+    /// forgotten, whenever `became_idle` is notified.
+    pub(crate) wakers: Vec<(u64, Waker)>,
+    /// The id of the next future to register.
+    pub(crate) next_waker: u64,
 }
 
 impl Shared {
@@ -210,12 +216,10 @@ impl Shared {
         let unstarted = self
             .panics
             .drop_all(unstarted.into_iter().map(|(_, task)| task));
-        {
-            let mut control = self.control.lock();
-            control.dropped += unstarted as u64;
-            control.draining = false;
-            self.became_idle.notify_all();
-        }
+        let mut control = self.control.lock();
+        control.dropped += unstarted as u64;
+        control.draining = false;
+        self.notify_idle(control);
         self.finish_in_flight(unstarted);
     }
 
@@ -243,6 +247,11 @@ impl Shared {
                 let _ = driver.join();
             }
         }
+    }
+
+    /// Why the group stopped, if it has.
+    pub(crate) fn stop_reason(&self) -> Option<Error> {
+        self.control.lock().stop.clone()
     }
 
     pub(crate) fn is_shutting_down(&self) -> bool {
