@@ -5,7 +5,7 @@
 //!
 //! Peers:
 //! * `heap_*`: `benches/peers/go_heap.rs`, the Go package's design
-//!   (`Mutex<BinaryHeap>` + `Condvar`, lazy cancellation: a cancelled id goes
+//!   (`Mutex<BinaryHeap>` + `Condvar`, lazy cancellation: a canceled id goes
 //!   into a `HashSet` and its entry stays in the heap as a tombstone until it
 //!   surfaces). Its deadlines here never surface, so the harness rebuilds it
 //!   (untimed) whenever its tombstones reach its live count; the rebuild is
@@ -27,10 +27,10 @@
 //!   each `TaskHandle` at once (fire and forget). `*_schedule` passes a fixed
 //!   `Instant` (computed once) and so skips the clock read.
 //! * `cancel` (figure 3): 1,000,000 pending tasks with deadlines uniform in
-//!   1 h + `0..2^20` ms; batches of up to 250,000 are cancelled (timed) and
+//!   1 h + `0..2^20` ms; batches of up to 250,000 are canceled (timed) and
 //!   replaced (untimed). `*_random` cancels uniformly random pending tasks,
 //!   `*_newest` the most recently scheduled ones (hot in cache). The
-//!   cancelled closure (its `Arc`) is dropped inside the timed region for
+//!   canceled closure (its `Arc`) is dropped inside the timed region for
 //!   schedgroup and `DelayQueue`, not for the heap (lazy). schedgroup's
 //!   handle is dropped at once, except in `schedgroup_keep_handle_random`,
 //!   where it is dropped untimed (`TaskHandle::cancel` alone).

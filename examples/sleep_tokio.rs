@@ -86,7 +86,7 @@ async fn main() {
 
     // Abandoned sleeps: each loses a select! against a shorter tokio timer;
     // dropping it cancels its timer in the group.
-    let cancelled_before = group.stats().cancelled;
+    let canceled_before = group.stats().canceled;
     let mut tasks = JoinSet::new();
     for _ in 0..ABANDONED {
         let sleep = group.sleep(Duration::from_secs(60));
@@ -107,9 +107,9 @@ async fn main() {
     }
     let stats = group.stats();
     println!(
-        "timeouts won: {timeouts}/{ABANDONED}; pending after: {}; cancelled: +{}",
+        "timeouts won: {timeouts}/{ABANDONED}; pending after: {}; canceled: +{}",
         group.len(),
-        stats.cancelled - cancelled_before
+        stats.canceled - canceled_before
     );
     assert_eq!(group.len(), 0, "abandoned sleeps left their timers pending");
 }

@@ -45,7 +45,7 @@ fn fire_vs_cancel_vs_wait() {
     });
 }
 
-/// Cancelling the last pending task makes the group idle: a waiter already
+/// Canceling the last pending task makes the group idle: a waiter already
 /// blocked in `wait()` must be woken. The task is far in the future, so the
 /// driver is (or will be) parked on its deadline and fires nothing: only the
 /// cancel itself can lead to the waiter's wake-up.

@@ -22,7 +22,7 @@
 //!   so any wait that only a timeout would end shows up as a loom deadlock.
 //!   That is exactly how a lost wake-up shows, and also why the models only
 //!   schedule tasks that are due whenever the driver looks ([`past`]), or
-//!   far-future tasks ([`FAR`]) that must never fire and are cancelled or
+//!   far-future tasks ([`FAR`]) that must never fire and are canceled or
 //!   dropped. A deadline read from the clock (`Instant::now()`,
 //!   `delay(Duration::ZERO)`) would not do: whether the driver's own reading
 //!   of the clock is at or past it depends on real time, which makes the

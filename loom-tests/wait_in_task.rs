@@ -1,5 +1,5 @@
 //! A task that waits for its own group while the last other pending task
-//! is cancelled from another thread: the waiting task's `wait()` returns
+//! is canceled from another thread: the waiting task's `wait()` returns
 //! (a lost wake-up shows as a loom deadlock), with `Ok`.
 
 use loom::thread;

@@ -7,7 +7,7 @@ use std::fmt;
 /// [`wait_async`](crate::Group::wait_async)), a [`Sleep`](crate::Sleep) or
 /// a [`timeout`](crate::Group::timeout) did not succeed.
 ///
-/// When several apply, the group's stop reason wins over panics: a cancelled
+/// When several apply, the group's stop reason wins over panics: a canceled
 /// group reports [`Error::Canceled`] even if one of its tasks also panicked
 /// (the panic is still counted).
 ///
@@ -16,7 +16,7 @@ use std::fmt;
 /// let group = Group::new();
 /// group.cancel();
 /// assert_eq!(group.wait(), Err(Error::Canceled));
-/// assert_eq!(Error::Canceled.to_string(), "the group was cancelled");
+/// assert_eq!(Error::Canceled.to_string(), "the group was canceled");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Error {
@@ -43,7 +43,7 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Canceled => f.write_str("the group was cancelled"),
+            Error::Canceled => f.write_str("the group was canceled"),
             Error::DeadlineExceeded => f.write_str("the group's deadline passed"),
             Error::TimedOut => f.write_str("the timeout elapsed"),
             Error::Panicked { count, message } => {

@@ -6,7 +6,7 @@
 //! carries what its handles need without going back to the owner: the
 //! clock (to turn a handle's new deadline into a tick), the driver's
 //! wake-up state (to wake it for an earlier deadline), and the owner's
-//! panic log (a cancelled closure's drop may panic).
+//! panic log (a canceled closure's drop may panic).
 
 use crate::clock::Clock;
 use crate::driver::Wakeup;
@@ -31,7 +31,7 @@ struct ShardState<T> {
     version: u64,
     /// Set once when the owner stops: later inserts are refused.
     closed: bool,
-    /// Tasks taken out by `remove` (cancelled), for statistics.
+    /// Tasks taken out by `remove` (canceled), for statistics.
     removed: u64,
 }
 

@@ -15,7 +15,7 @@ use std::time::Duration;
 /// group.delay(Duration::from_secs(60), || {}).cancel();
 /// group.wait().unwrap();
 /// let stats = group.stats();
-/// assert_eq!((stats.pending, stats.running, stats.fired, stats.cancelled), (0, 0, 1, 1));
+/// assert_eq!((stats.pending, stats.running, stats.fired, stats.canceled), (0, 0, 1, 1));
 /// assert_eq!(stats.lateness.samples, 1);
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -28,14 +28,14 @@ pub struct Stats {
     pub running: usize,
     /// Tasks that became due and were handed to the workers.
     pub fired: u64,
-    /// Tasks that never ran: cancelled through their handle, dropped when
-    /// the group was cancelled, hit its deadline or was dropped, due but
+    /// Tasks that never ran: canceled through their handle, dropped when
+    /// the group was canceled, hit its deadline or was dropped, due but
     /// not started before that, or scheduled after it (and so dropped at
     /// once).
-    pub cancelled: u64,
+    pub canceled: u64,
     /// Panics of the group's closures: tasks that panicked while running,
     /// and closures whose captures panicked while being dropped unrun
-    /// (those also count as cancelled).
+    /// (those also count as canceled).
     pub panicked: u64,
     /// How late tasks started.
     pub lateness: Lateness,

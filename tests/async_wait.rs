@@ -101,11 +101,11 @@ async fn wait_async_reports_a_cancel_and_a_panic() {
     );
 }
 
-/// The last pending task cancelled from another thread: no task finishes,
+/// The last pending task canceled from another thread: no task finishes,
 /// only the driver can tell the future (a removal that empties the group
 /// wakes it for the registered waiter).
 #[test]
-fn wait_async_wakes_when_the_last_pending_task_is_cancelled() {
+fn wait_async_wakes_when_the_last_pending_task_is_canceled() {
     let group = Group::new();
     let far = group.delay(HOUR, || {});
     let g = group.clone();
@@ -229,7 +229,7 @@ async fn timeout_under_tokio_drops_the_future_once_the_time_is_up() {
     assert_eq!(group.len(), 0);
 }
 
-/// The timer of a timeout whose future won is cancelled, and a timeout
+/// The timer of a timeout whose future won is canceled, and a timeout
 /// whose group stops reports the reason instead of running unbounded.
 #[test]
 fn timeout_cancels_its_timer_and_ends_when_the_group_stops() {
@@ -239,7 +239,7 @@ fn timeout_cancels_its_timer_and_ends_when_the_group_stops() {
     assert_eq!(out, Ok(42));
     assert_eq!(group.len(), 0, "the winner's timer stayed pending");
     let stats = group.stats();
-    assert_eq!((stats.fired, stats.cancelled), (0, 1));
+    assert_eq!((stats.fired, stats.canceled), (0, 1));
 
     let bounded = group.timeout(HOUR, std::future::pending::<()>());
     let g = group.clone();
@@ -247,7 +247,7 @@ fn timeout_cancels_its_timer_and_ends_when_the_group_stops() {
         thread::sleep(10 * MS);
         g.cancel();
     });
-    let outcome = watchdog("timeout on a cancelled group", move || {
+    let outcome = watchdog("timeout on a canceled group", move || {
         futures::executor::block_on(bounded)
     });
     canceler.join().unwrap();

@@ -1,7 +1,7 @@
 //! A closure whose captures panic when dropped, on every path by which the
 //! group drops closures unrun: the panic never unwinds out of the group's
 //! calls or threads, the group's bookkeeping completes, `wait()` returns,
-//! the closure counts as cancelled and the panic as a panic.
+//! the closure counts as canceled and the panic as a panic.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc;
@@ -46,22 +46,22 @@ fn is_panicked(outcome: &Result<(), Error>, expected: usize) -> bool {
 }
 
 #[test]
-fn cancelling_the_task_contains_the_panic_and_counts_it() {
+fn canceling_the_task_contains_the_panic_and_counts_it() {
     let _gate = shared();
     let group = Group::new();
     let handle = group.delay(HOUR, armed());
-    let mut cancelled = false;
-    assert!(returns(|| cancelled = handle.cancel()), "cancel unwound");
-    assert!(cancelled, "cancel said the task was not pending");
+    let mut canceled = false;
+    assert!(returns(|| canceled = handle.cancel()), "cancel unwound");
+    assert!(canceled, "cancel said the task was not pending");
     assert!(!handle.is_pending());
     let outcome = wait_patiently(&group);
     assert!(is_panicked(&outcome, 1), "{outcome:?}");
     let stats = group.stats();
-    assert_eq!((stats.pending, stats.cancelled, stats.panicked), (0, 1, 1));
+    assert_eq!((stats.pending, stats.canceled, stats.panicked), (0, 1, 1));
 }
 
 #[test]
-fn cancelling_the_group_drops_every_closure_and_wait_returns() {
+fn canceling_the_group_drops_every_closure_and_wait_returns() {
     let _gate = shared();
     let group = Group::new();
     let drops = DropCounter::new();
@@ -81,7 +81,7 @@ fn cancelling_the_group_drops_every_closure_and_wait_returns() {
     assert_eq!(group.len(), 0);
     assert_eq!(wait_patiently(&group), Err(Error::Canceled));
     let stats = group.stats();
-    assert_eq!((stats.cancelled, stats.panicked), (55, 5));
+    assert_eq!((stats.canceled, stats.panicked), (55, 5));
 }
 
 #[test]
@@ -92,11 +92,11 @@ fn the_deadline_passing_keeps_the_driver_alive() {
         .build();
     group.delay(HOUR, armed());
     assert_eq!(wait_patiently(&group), Err(Error::DeadlineExceeded));
-    assert_eq!(group.stats().cancelled, 1);
+    assert_eq!(group.stats().canceled, 1);
     // The driver survived: a late schedule is refused and counted, and the
     // group's drop completes under the watchdog.
     group.delay(HOUR, || {});
-    assert_eq!(group.stats().cancelled, 2);
+    assert_eq!(group.stats().canceled, 2);
     common::watchdog("dropping the group", move || drop(group));
 }
 
@@ -120,7 +120,7 @@ fn cancel_with_a_queued_closure_behind_a_running_task_settles_the_count() {
     release.send(()).unwrap();
     assert_eq!(wait_patiently(&group), Err(Error::Canceled));
     let stats = group.stats();
-    assert_eq!((stats.running, stats.cancelled, stats.panicked), (0, 1, 1));
+    assert_eq!((stats.running, stats.canceled, stats.panicked), (0, 1, 1));
 }
 
 #[test]
@@ -135,29 +135,29 @@ fn scheduling_after_a_stop_contains_the_panic() {
         group.schedule(Instant::now(), armed());
     }));
     assert_eq!(wait_patiently(&group), Err(Error::Canceled));
-    assert_eq!(group.stats().cancelled, 2);
+    assert_eq!(group.stats().canceled, 2);
 }
 
 #[test]
-fn cancelling_a_series_contains_the_panic() {
+fn canceling_a_series_contains_the_panic() {
     let _gate = shared();
     let group = Group::new();
     let bomb = Bomb;
     let series = group.every(HOUR, move || {
         let _ = &bomb;
     });
-    let mut cancelled = false;
+    let mut canceled = false;
     assert!(
-        returns(|| cancelled = series.cancel()),
+        returns(|| canceled = series.cancel()),
         "series cancel unwound"
     );
-    assert!(cancelled);
+    assert!(canceled);
     let outcome = wait_patiently(&group);
     assert!(is_panicked(&outcome, 1), "{outcome:?}");
 }
 
 #[test]
-fn cancelling_the_group_with_a_series_contains_the_panic() {
+fn canceling_the_group_with_a_series_contains_the_panic() {
     let _gate = shared();
     let group = Group::new();
     let bomb = Bomb;

@@ -314,7 +314,7 @@ fn runs_of_a_series_never_overlap() {
 
 /// `cancel` stops the series: `true` while live, `false` after; no run
 /// after it; the group becomes idle; the pending occurrence counts as one
-/// cancelled task.
+/// canceled task.
 #[test]
 fn cancel_stops_the_series() {
     let m = Manual::new(MS);
@@ -324,19 +324,19 @@ fn cancel_stops_the_series() {
     assert_eq!(m.runs(), ms(&[10, 20, 30]));
     assert!(series.is_pending());
     assert!(clone.cancel());
-    assert!(!series.cancel(), "cancelled twice");
+    assert!(!series.cancel(), "canceled twice");
     assert!(!clone.cancel());
     assert!(!series.is_pending());
     assert!(
         !series.reset(m.clock.now()),
-        "reset revived a cancelled series"
+        "reset revived a canceled series"
     );
     assert_eq!(m.group.len(), 0);
     m.advance(HOUR);
     assert_eq!(m.runs(), ms(&[10, 20, 30]));
     assert_eq!(m.group.wait(), Ok(()));
     let stats = m.group.stats();
-    assert_eq!((stats.fired, stats.cancelled, stats.pending), (3, 1, 0));
+    assert_eq!((stats.fired, stats.canceled, stats.pending), (3, 1, 0));
 }
 
 /// A run may cancel its own series: `true`, and no run after it.
@@ -398,7 +398,7 @@ fn cancel_during_a_run_lets_it_finish_and_stops_the_rest() {
     assert_eq!(
         Arc::strong_count(&token),
         1,
-        "the closure outlived the run that ended its cancelled series"
+        "the closure outlived the run that ended its canceled series"
     );
     m.advance(HOUR);
     assert_eq!(m.runs(), ms(&[10]));
@@ -425,7 +425,7 @@ fn no_run_starts_after_cancel_in_real_time() {
     assert_eq!(group.len(), 0);
 }
 
-/// Cancelling the group ends the series: no more runs, the handle says it
+/// Canceling the group ends the series: no more runs, the handle says it
 /// is over, `wait` says Canceled.
 #[test]
 fn group_cancel_ends_the_series() {
@@ -443,7 +443,7 @@ fn group_cancel_ends_the_series() {
 
 /// Invariant 2 and `TaskHandle::cancel`'s contract: when `cancel` returns
 /// `true`, the closure (with its captures) has been dropped. Likewise when
-/// the group is cancelled. Here the handle is still held, as a struct that
+/// the group is canceled. Here the handle is still held, as a struct that
 /// owns a series would hold it.
 #[test]
 fn cancel_drops_the_series_closure() {
@@ -471,7 +471,7 @@ fn cancel_drops_the_series_closure() {
     assert_eq!(
         Arc::strong_count(&token),
         1,
-        "the group was cancelled but the closure's captures are alive"
+        "the group was canceled but the closure's captures are alive"
     );
 }
 
@@ -609,7 +609,7 @@ fn a_panicking_run_is_reported_and_the_series_goes_on() {
 }
 
 /// A live series keeps the group busy: `wait_timeout` times out, and
-/// `wait` returns `Ok` only once it is cancelled (manual and real time).
+/// `wait` returns `Ok` only once it is canceled (manual and real time).
 #[test]
 fn a_live_series_keeps_wait_from_returning() {
     let m = Manual::new(MS);
@@ -647,7 +647,7 @@ fn runs_show_in_stats() {
     m.advance(50 * MS);
     let stats = m.group.stats();
     assert_eq!(
-        (stats.pending, stats.running, stats.fired, stats.cancelled),
+        (stats.pending, stats.running, stats.fired, stats.canceled),
         (1, 0, 5, 0)
     );
     // Runs start exactly at their deadline on a manual clock.

@@ -88,7 +88,7 @@ fn five_tasks_spread() -> Result<(), String> {
     miss
 }
 
-/// Go: TestGroupContextCancelImmediate. Cancelled before anything is
+/// Go: TestGroupContextCancelImmediate. Canceled before anything is
 /// scheduled: nothing runs, every closure is dropped at once, and `wait`
 /// says Canceled.
 #[test]
@@ -106,17 +106,14 @@ fn cancel_before_any_schedule_runs_nothing() {
         });
         assert_eq!(drops.dropped(), i + 1, "closure not dropped at schedule");
         assert!(!handle.is_pending());
-        assert!(
-            !handle.cancel(),
-            "a handle from a cancelled group cancelled"
-        );
+        assert!(!handle.cancel(), "a handle from a canceled group canceled");
         assert!(!handle.reset(Instant::now()));
         assert_eq!(group.len(), 0);
         thread::sleep(2 * MS);
     }
     let waited = {
         let group = group.clone();
-        common::within("wait on a cancelled group", SOON, move || group.wait())
+        common::within("wait on a canceled group", SOON, move || group.wait())
     };
     assert_eq!(waited, Err(Error::Canceled));
     assert!(!ran.load(Ordering::SeqCst), "a task ran after cancel");
@@ -159,7 +156,7 @@ fn past_deadlines_run_at_once() {
 }
 
 /// Go: TestGroupScheduledTasksContextCancel. A stream of tasks, each
-/// scheduled once the one before ran; cancelling after the sixth stops the
+/// scheduled once the one before ran; canceling after the sixth stops the
 /// rest: later schedules drop their closures and nothing more runs.
 #[test]
 fn cancel_in_the_middle_of_a_stream_stops_the_rest() {
@@ -174,8 +171,7 @@ fn cancel_in_the_middle_of_a_stream_stops_the_rest() {
             let _token = token;
             count.fetch_add(1, Ordering::SeqCst);
             // After the cancel nobody receives: a send would fail the test.
-            tx.send(i)
-                .expect("a task ran after the group was cancelled");
+            tx.send(i).expect("a task ran after the group was canceled");
         });
         if i <= 5 {
             assert_eq!(rx.recv_timeout(SOON), Ok(i), "task {i} did not run");
@@ -222,7 +218,7 @@ fn cancel_from_inside_a_task_stops_pending_and_queued_tasks() {
     };
     assert_eq!(waited, Err(Error::Canceled));
     assert_eq!(*ran.lock().unwrap(), [1, 2, 3]);
-    assert_eq!(drops.dropped(), 10, "closures of cancelled tasks leaked");
+    assert_eq!(drops.dropped(), 10, "closures of canceled tasks leaked");
     assert_eq!(group.len(), 0);
 }
 

@@ -204,7 +204,7 @@ fn inv2_exactly_once_under_cancel_races() {
     const N: usize = 400;
     const CANCELLERS: usize = 3;
     let group = Group::new();
-    let (mut total_ran, mut total_cancelled) = (0, 0);
+    let (mut total_ran, mut total_canceled) = (0, 0);
     let mut rng = Rng::new(42);
     for round in 0..ROUNDS {
         let ran = counters(N);
@@ -271,20 +271,20 @@ fn inv2_exactly_once_under_cancel_races() {
             assert_eq!(
                 r + c,
                 1,
-                "round {round} task {i}: ran {r} times, cancelled {c} times"
+                "round {round} task {i}: ran {r} times, canceled {c} times"
             );
             assert!(
                 dropped[i].load(Ordering::SeqCst),
                 "task {i}'s closure leaked"
             );
             total_ran += r;
-            total_cancelled += c;
+            total_canceled += c;
         }
     }
     // Not vacuous: both sides of the race won sometimes.
     assert!(
-        total_ran > 0 && total_cancelled > 0,
-        "ran {total_ran}, cancelled {total_cancelled}"
+        total_ran > 0 && total_canceled > 0,
+        "ran {total_ran}, canceled {total_canceled}"
     );
 }
 
@@ -332,7 +332,7 @@ fn inv2_exactly_once_under_group_cancel_races() {
 /// A periodic series is a scheduled task too: once `cancel` returns true
 /// its closure's captures are released, even while its handle lives on.
 #[test]
-fn inv2_cancelled_series_releases_its_closure() {
+fn inv2_canceled_series_releases_its_closure() {
     let _gate = common::shared();
     let group = Group::new();
     let payload = Arc::new(());
@@ -346,13 +346,13 @@ fn inv2_cancelled_series_releases_its_closure() {
     assert_eq!(
         Arc::strong_count(&payload),
         1,
-        "a cancelled series still holds its closure (through its handle)"
+        "a canceled series still holds its closure (through its handle)"
     );
     assert_eq!(wait_within(&group, SOON), Ok(()));
 }
 
 /// Tasks that have fired but not started (due, waiting for a worker behind a
-/// running task) are cancelled too when the group is cancelled or dropped:
+/// running task) are canceled too when the group is canceled or dropped:
 /// their closures are dropped before `cancel` / `drop` returns, not when the
 /// unrelated running task happens to finish.
 #[test]
@@ -411,7 +411,7 @@ fn inv2_group_stop_drops_fired_but_unstarted_closures_promptly() {
     }
 }
 
-/// A cancelled task's captures are released by the time `cancel` returns
+/// A canceled task's captures are released by the time `cancel` returns
 /// (checked through the captured `Arc`'s strong count).
 #[test]
 fn inv2_cancel_releases_captures_promptly() {
@@ -428,7 +428,7 @@ fn inv2_cancel_releases_captures_promptly() {
     for (n, handle) in handles.iter().enumerate() {
         assert!(handle.cancel());
         assert_eq!(Arc::strong_count(&payload), 100 - n);
-        assert!(!handle.cancel(), "cancelled twice");
+        assert!(!handle.cancel(), "canceled twice");
     }
     assert_eq!(group.len(), 0);
 }
@@ -656,10 +656,10 @@ fn inv3_wait_wakes_when_the_last_task_finishes() {
     }
 }
 
-/// `wait` wakes when the last pending task is cancelled through its handle,
-/// or when the group is cancelled.
+/// `wait` wakes when the last pending task is canceled through its handle,
+/// or when the group is canceled.
 #[test]
-fn inv3_wait_wakes_when_the_last_task_is_cancelled() {
+fn inv3_wait_wakes_when_the_last_task_is_canceled() {
     let _gate = common::shared();
     let group = Group::new();
     let handle = group.delay(HOUR, || {});
@@ -810,7 +810,7 @@ fn inv5_stale_handle_after_run_spares_the_slot_reuser() {
     assert!(!old.is_pending());
     assert!(
         !old.cancel(),
-        "a handle to a finished task cancelled something"
+        "a handle to a finished task canceled something"
     );
     assert!(!old.reset(Instant::now() + HOUR));
     assert!(new.is_pending());
@@ -881,7 +881,7 @@ fn inv5_stale_handles_never_touch_later_tasks() {
             20,
             "round {round}: a stale handle removed a task"
         );
-        // Half are cancelled, half run now; all become stale.
+        // Half are canceled, half run now; all become stale.
         for (i, handle) in fresh.iter().enumerate() {
             if i % 2 == 0 {
                 assert!(handle.cancel());
@@ -977,7 +977,7 @@ fn inv6_extreme_builder_settings() {
         assert_eq!(count.load(Ordering::SeqCst), 20, "{shown}");
     }
     // A tick of Duration::MAX: nothing not already due ever runs, but
-    // scheduling, counting and cancelling work.
+    // scheduling, counting and canceling work.
     let group = Group::builder().tick(Duration::MAX).build();
     let h = group.delay(MS, || unreachable!());
     assert_eq!(group.len(), 1);
@@ -1246,7 +1246,7 @@ fn inv8_last_group_dropped_by_its_driver() {
     });
 }
 
-/// The last `Group` held only by a pending closure, released by cancelling
+/// The last `Group` held only by a pending closure, released by canceling
 /// that task's handle: `cancel` drops it (and with it the group) cleanly.
 #[test]
 fn inv8_last_group_dropped_by_a_handle_cancel() {

@@ -138,7 +138,7 @@ fn the_latest_waker_is_the_one_woken() {
 }
 
 /// Dropping sleeps before they fire cancels their timers, polled or not:
-/// `len()` goes back down and they count as cancelled; the others still
+/// `len()` goes back down and they count as canceled; the others still
 /// complete.
 #[test]
 fn dropping_a_sleep_cancels_its_timer() {
@@ -154,14 +154,14 @@ fn dropping_a_sleep_cancels_its_timer() {
     let kept: Vec<Sleep> = sleeps.drain(..30).collect();
     drop(sleeps);
     assert_eq!(group.len(), 30);
-    assert_eq!(group.stats().cancelled, 70);
+    assert_eq!(group.stats().canceled, 70);
     advance(&clock, 100 * MS);
     assert_eq!(wakes(&counter), 30, "a dropped sleep's waker was woken");
     for mut sleep in kept {
         assert_eq!(poll_with(&mut sleep, &waker), Poll::Ready(Ok(())));
     }
     let stats = group.stats();
-    assert_eq!((stats.pending, stats.fired, stats.cancelled), (0, 30, 70));
+    assert_eq!((stats.pending, stats.fired, stats.canceled), (0, 30, 70));
 }
 
 /// Dropping a sleep that already completed cancels nothing.
@@ -173,10 +173,10 @@ fn dropping_a_completed_sleep_cancels_nothing() {
     advance(&clock, MS);
     drop(sleep);
     let stats = group.stats();
-    assert_eq!((stats.fired, stats.cancelled), (1, 0));
+    assert_eq!((stats.fired, stats.canceled), (1, 0));
 }
 
-/// Cancelling (or dropping) the group orphans pending sleeps: they report
+/// Canceling (or dropping) the group orphans pending sleeps: they report
 /// it, their waker is woken, and they complete with the group's stop
 /// reason. Sleeps that completed are not orphaned; sleeps made after the
 /// cancel are orphaned at once.
@@ -370,7 +370,7 @@ async fn completes_under_tokio_multi_thread() {
 }
 
 /// The `select!` pattern: the timeout branch wins, the sleep is dropped,
-/// and its timer is cancelled.
+/// and its timer is canceled.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn losing_a_select_cancels_the_timer() {
     let group = Group::new();
@@ -395,7 +395,7 @@ async fn losing_a_select_cancels_the_timer() {
     assert_eq!(timeouts, 100);
     assert_eq!(group.len(), 0, "abandoned sleeps left timers pending");
     let stats = group.stats();
-    assert_eq!((stats.fired, stats.cancelled), (0, 100));
+    assert_eq!((stats.fired, stats.canceled), (0, 100));
 }
 
 #[test]
@@ -408,7 +408,7 @@ fn sleep_is_send_sync_unpin_and_debug() {
 }
 
 /// A `select!` between a sleep and nothing else that will ever complete:
-/// cancelling (or dropping) the group completes the sleep, so the select
+/// canceling (or dropping) the group completes the sleep, so the select
 /// ends instead of hanging. On tokio and on `block_on`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_select_on_a_sleep_ends_when_the_group_stops() {

@@ -28,7 +28,7 @@ fn counters(stats: &Stats) -> (usize, usize, u64, u64, u64) {
         stats.pending,
         stats.running,
         stats.fired,
-        stats.cancelled,
+        stats.canceled,
         stats.panicked,
     )
 }
@@ -60,18 +60,13 @@ fn a_new_group_reports_nothing() {
     assert_eq!(stats.clone(), stats);
     let shown = format!("{stats:?}");
     for field in [
-        "pending",
-        "running",
-        "fired",
-        "cancelled",
-        "panicked",
-        "p999",
+        "pending", "running", "fired", "canceled", "panicked", "p999",
     ] {
         assert!(shown.contains(field), "{shown}");
     }
 }
 
-/// pending / fired / cancelled / panicked step by step, exactly.
+/// pending / fired / canceled / panicked step by step, exactly.
 #[test]
 fn counters_are_exact_on_a_manual_clock() {
     quiet_intentional_panics();
@@ -199,7 +194,7 @@ fn queued_tasks_count_as_running() {
     assert_eq!(counters(&stats), (0, 4, 4, 0, 0));
 }
 
-/// Cancelling the group counts as cancelled every task that will never
+/// Canceling the group counts as canceled every task that will never
 /// run: pending ones, and due ones still queued for the (busy) worker.
 #[test]
 fn group_cancel_counts_pending_and_queued_tasks() {
@@ -240,9 +235,9 @@ fn group_cancel_counts_pending_and_queued_tasks() {
     assert_eq!(counters(&group.stats()), (0, 0, 4, 9, 0));
 }
 
-/// The builder's deadline drops the pending tasks: counted as cancelled.
+/// The builder's deadline drops the pending tasks: counted as canceled.
 #[test]
-fn deadline_drops_count_as_cancelled() {
+fn deadline_drops_count_as_canceled() {
     let clock = ManualClock::new();
     let group = Group::builder()
         .clock(clock.clone())
@@ -258,7 +253,7 @@ fn deadline_drops_count_as_cancelled() {
     assert_eq!(counters(&group.stats()), (0, 0, 1, 4, 0));
 }
 
-/// A sleep dropped before it fires is a cancelled task; one awaited is a
+/// A sleep dropped before it fires is a canceled task; one awaited is a
 /// fired one.
 #[test]
 fn sleeps_show_in_stats() {
@@ -337,14 +332,14 @@ impl Drop for CountOnDrop {
 }
 
 #[test]
-fn schedules_refused_after_cancel_count_as_cancelled() {
+fn schedules_refused_after_cancel_count_as_canceled() {
     let group = Group::new();
     group.cancel();
-    let before = group.stats().cancelled;
+    let before = group.stats().canceled;
     for _ in 0..3 {
         let handle = group.delay(HOUR, || unreachable!());
         assert!(!handle.cancel());
     }
-    assert_eq!(group.stats().cancelled, before + 3);
+    assert_eq!(group.stats().canceled, before + 3);
     assert_eq!(group.stats().fired, 0);
 }

@@ -163,7 +163,7 @@ fn in_task_wait_returns_when(
 }
 
 #[test]
-fn an_in_task_wait_wakes_when_the_last_pending_task_is_cancelled() {
+fn an_in_task_wait_wakes_when_the_last_pending_task_is_canceled() {
     let outcome = in_task_wait_returns_when(Group::builder(), |_, far| {
         assert!(far.cancel());
     });
@@ -194,7 +194,7 @@ fn an_in_task_wait_wakes_when_the_last_pending_task_is_reset_into_the_past() {
 }
 
 #[test]
-fn an_in_task_wait_wakes_when_the_group_is_cancelled() {
+fn an_in_task_wait_wakes_when_the_group_is_canceled() {
     let outcome = in_task_wait_returns_when(Group::builder(), |group, _| group.cancel());
     assert_eq!(outcome, Err(schedgroup::Error::Canceled));
 }

@@ -73,7 +73,7 @@ fn returns_true_once_the_group_goes_idle() {
 
     // Same with a handle cancel instead of a run.
     let handle = group.delay(HOUR, || {});
-    let canceller = thread::spawn(move || {
+    let canceler = thread::spawn(move || {
         thread::sleep(30 * MS);
         assert!(handle.cancel());
     });
@@ -82,7 +82,7 @@ fn returns_true_once_the_group_goes_idle() {
         within("wait_timeout", move || g.wait_timeout(4 * SOON)),
         Ok(true)
     );
-    canceller.join().unwrap();
+    canceler.join().unwrap();
 }
 
 /// A task in progress keeps the group busy, even with nothing pending.
@@ -108,7 +108,7 @@ fn a_running_task_keeps_it_busy() {
     );
 }
 
-/// The errors of `wait`, once idle: cancelled, deadline exceeded, panicked.
+/// The errors of `wait`, once idle: canceled, deadline exceeded, panicked.
 /// A panic with work still pending is not idle: `Ok(false)`.
 #[test]
 fn reports_the_errors_of_wait() {

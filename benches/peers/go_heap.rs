@@ -7,7 +7,7 @@
 //! task; `Wait` blocks until the heap is empty and no task runs. Rust has no
 //! goroutines, so due tasks go to a fixed pool of worker threads (as many as
 //! schedgroup's default cap) through one mutex-guarded queue. Cancellation,
-//! which Go's package does not offer per task, is lazy: a cancelled id is
+//! which Go's package does not offer per task, is lazy: a canceled id is
 //! remembered and skipped when popped, the usual way with a binary heap.
 
 #![allow(dead_code)]
@@ -46,7 +46,7 @@ impl Ord for Entry {
 #[derive(Default)]
 struct State {
     heap: BinaryHeap<Reverse<Entry>>,
-    cancelled: HashSet<u64>,
+    canceled: HashSet<u64>,
     next_id: u64,
     ready: VecDeque<Job>,
     running: usize,
@@ -116,17 +116,17 @@ impl HeapGroup {
     ///
     /// Only for ids still pending, which is all the benches cancel: the heap
     /// cannot tell a pending id from one that already ran without a second
-    /// index, which would cost every `schedule` a hash insert. A cancelled
+    /// index, which would cost every `schedule` a hash insert. A canceled
     /// finished id stays remembered and skews `len` and `wait` (the counts
     /// saturate rather than underflow, but `wait` may return early).
     pub fn cancel(&self, id: u64) {
-        self.inner.state.lock().unwrap().cancelled.insert(id);
+        self.inner.state.lock().unwrap().canceled.insert(id);
     }
 
     /// Go's `Wait`: until nothing is pending and nothing runs.
     pub fn wait(&self) {
         let mut state = self.inner.state.lock().unwrap();
-        while !(state.heap.len() <= state.cancelled.len()
+        while !(state.heap.len() <= state.canceled.len()
             && state.ready.is_empty()
             && state.running == 0)
         {
@@ -136,7 +136,7 @@ impl HeapGroup {
 
     pub fn len(&self) -> usize {
         let state = self.inner.state.lock().unwrap();
-        state.heap.len().saturating_sub(state.cancelled.len())
+        state.heap.len().saturating_sub(state.canceled.len())
     }
 }
 
@@ -164,14 +164,14 @@ fn timer_loop(inner: &Inner) {
                 break;
             }
             let Reverse(entry) = state.heap.pop().expect("peeked");
-            if !state.cancelled.remove(&entry.id) {
+            if !state.canceled.remove(&entry.id) {
                 state.ready.push_back(entry.job);
                 moved = true;
             }
         }
         if moved {
             inner.work.notify_all();
-        } else if state.heap.len() <= state.cancelled.len()
+        } else if state.heap.len() <= state.canceled.len()
             && state.running == 0
             && state.ready.is_empty()
         {
@@ -198,7 +198,7 @@ fn worker_loop(inner: &Inner) {
             state.running -= 1;
             if state.running == 0
                 && state.ready.is_empty()
-                && state.heap.len() <= state.cancelled.len()
+                && state.heap.len() <= state.canceled.len()
             {
                 inner.idle.notify_all();
             }

@@ -192,7 +192,7 @@ impl<P: Peer> Filled<P> {
     }
 }
 
-/// Figure 3: `size` pending tasks; batches of them are cancelled (timed)
+/// Figure 3: `size` pending tasks; batches of them are canceled (timed)
 /// and replaced (untimed).
 pub(crate) struct Drain<P: Peer> {
     filled: Filled<P>,

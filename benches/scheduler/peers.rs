@@ -90,7 +90,7 @@ impl Peer for SgSchedule {
     }
 }
 
-/// schedgroup, with cancelled handles dropped outside the timed region:
+/// schedgroup, with canceled handles dropped outside the timed region:
 /// `TaskHandle::cancel` alone.
 pub(crate) struct SgKeepHandle {
     group: Group,

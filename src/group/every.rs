@@ -45,11 +45,11 @@ struct SeriesState {
     /// Where the pending occurrence is filed, if one is.
     pending: Option<(Arc<Shard<Task>>, Key)>,
     /// `cancel()` was called.
-    cancelled: bool,
+    canceled: bool,
     /// `reset()` moved the anchor while an occurrence was running: the run
     /// files occurrence 0 of the new anchor instead of its own successor.
     reanchored: bool,
-    /// An occurrence was dropped unrun by the group (cancelled or dropped):
+    /// An occurrence was dropped unrun by the group (canceled or dropped):
     /// the series is over.
     orphaned: bool,
     /// A run is calling the closure right now; whoever ends the series
@@ -59,7 +59,7 @@ struct SeriesState {
 
 impl SeriesState {
     fn is_over(&self) -> bool {
-        self.cancelled || self.orphaned
+        self.canceled || self.orphaned
     }
 }
 
@@ -94,7 +94,7 @@ impl<F: FnMut() + Send + 'static> Series<F> {
                 anchor: clock.now(),
                 next: 1,
                 pending: None,
-                cancelled: false,
+                canceled: false,
                 reanchored: false,
                 orphaned: false,
                 running: false,
@@ -180,7 +180,7 @@ impl<F: FnMut() + Send + 'static> Occurrence<F> {
             Series::file_next(&series, &mut state)
         };
         drop(refused);
-        // Ended while we ran (cancelled, or the group stopped and refused
+        // Ended while we ran (canceled, or the group stopped and refused
         // the next occurrence): the closure is ours to drop.
         if series.state.lock().is_over() {
             series.drop_closure();
@@ -198,7 +198,7 @@ impl<F: FnMut() + Send + 'static> Periodic for SeriesHandle<F> {
             if state.is_over() {
                 return false;
             }
-            state.cancelled = true;
+            state.canceled = true;
             (state.pending.take(), state.running)
         };
         // Removed, and its occurrence dropped, outside the series lock.
@@ -206,7 +206,7 @@ impl<F: FnMut() + Send + 'static> Periodic for SeriesHandle<F> {
             shard.cancel(key);
         }
         // A run in progress drops the closure when it ends; otherwise no
-        // run can start any more (it would see `cancelled`).
+        // run can start any more (it would see `canceled`).
         if !running {
             self.0.drop_closure();
         }

@@ -14,7 +14,7 @@ use crate::wheel::Key;
 /// (every call then answers `false`).
 ///
 /// Both methods are generation-checked: once the task has started or been
-/// cancelled, the handle can never affect another task, even one that
+/// canceled, the handle can never affect another task, even one that
 /// reuses the same internal slot.
 ///
 /// ```
@@ -25,7 +25,7 @@ use crate::wheel::Key;
 /// let handle = group.delay(Duration::from_secs(60), || unreachable!());
 /// assert!(handle.reset(Instant::now() + Duration::from_secs(120)));
 /// assert!(handle.cancel());
-/// assert!(!handle.cancel()); // already cancelled
+/// assert!(!handle.cancel()); // already canceled
 /// assert_eq!(group.len(), 0);
 /// ```
 #[derive(Clone)]
@@ -72,7 +72,7 @@ impl TaskHandle {
     /// Stops the task before it starts. `true` iff this call stopped it: it
     /// will never run, and its closure (with its captures) has been dropped
     /// by the time this returns. `false` if it already started, finished,
-    /// was cancelled, or its group was cancelled or dropped. O(1).
+    /// was canceled, or its group was canceled or dropped. O(1).
     ///
     /// If the closure's captures panic when dropped, the panic is caught
     /// (this still returns `true`) and counted in the group's
@@ -152,7 +152,7 @@ impl TaskHandle {
     }
 
     /// When the task is due, by its group's clock (its deadline rounded up
-    /// to the group's tick); `None` once it has started or been cancelled,
+    /// to the group's tick); `None` once it has started or been canceled,
     /// or if it is too far away to be an `Instant` (`Duration::MAX`).
     /// For a series: its next run, while one is waiting for its deadline.
     ///
@@ -173,7 +173,7 @@ impl TaskHandle {
     }
 
     /// Whether the task is still waiting for its deadline (not started, not
-    /// cancelled); for a series, whether it is live. The answer can be stale
+    /// canceled); for a series, whether it is live. The answer can be stale
     /// by the time it is read.
     ///
     /// ```

@@ -116,7 +116,7 @@ impl Group {
         self.shared.insert(tick, Task::new(f))
     }
 
-    /// Cancels the group, like cancelling the context of a Go `schedgroup`:
+    /// Cancels the group, like canceling the context of a Go `schedgroup`:
     /// every task that has not started is dropped unrun, whether it was
     /// still pending or already due and waiting for a worker, and its
     /// closure is dropped before this returns; later schedules are dropped
@@ -207,7 +207,7 @@ impl Group {
     ///   [`wait`](Group::wait) like any task's; the series goes on.
     ///
     /// A live series keeps the group busy, so [`wait`](Group::wait) returns
-    /// only once it is cancelled (or the group is).
+    /// only once it is canceled (or the group is).
     ///
     /// A series lives as long as its group and keeps its closure until it
     /// ends, so a closure that captures a clone of its own [`Group`] keeps
@@ -266,7 +266,7 @@ impl Group {
         self.shared.stats()
     }
 
-    /// How many tasks are pending: scheduled, not yet started, not cancelled.
+    /// How many tasks are pending: scheduled, not yet started, not canceled.
     ///
     /// ```
     /// let group = schedgroup::Group::new();

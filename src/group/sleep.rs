@@ -21,7 +21,7 @@ use crate::task::Task;
 /// hand-written executor.
 ///
 /// Its output is `Ok(())` at the deadline, or the reason the group stopped
-/// first ([`Error::Canceled`] when it was cancelled or dropped,
+/// first ([`Error::Canceled`] when it was canceled or dropped,
 /// [`Error::DeadlineExceeded`] at the builder's deadline): a sleep always
 /// completes, so a `select!` on it never hangs on a stopped group.
 ///
@@ -135,7 +135,7 @@ impl Sleep {
     }
 
     /// Whether the sleep can no longer reach its deadline: its group was
-    /// cancelled, hit its deadline or was dropped first (it then completes
+    /// canceled, hit its deadline or was dropped first (it then completes
     /// with that reason as its error).
     ///
     /// ```

@@ -161,7 +161,7 @@ impl Shared {
 
     /// Files `task` for tick `tick` and returns its handle. A stopped group
     /// drops the closure at once (a panic in that drop is recorded, not
-    /// raised), counts it as cancelled, and hands back an inert handle.
+    /// raised), counts it as canceled, and hands back an inert handle.
     #[inline]
     pub(crate) fn insert(&self, tick: u64, task: Task) -> TaskHandle {
         let shard = self.shard();
@@ -259,7 +259,7 @@ impl Shared {
     }
 
     /// Drops tasks that were handed to the pool but never started, counts
-    /// them as cancelled and settles the in-flight count.
+    /// them as canceled and settles the in-flight count.
     pub(crate) fn discard_unstarted(&self, unstarted: Vec<Tagged>) {
         let count = self
             .panics
@@ -281,7 +281,7 @@ impl Shared {
             pending,
             running: in_flight,
             fired: self.fired.load(Ordering::Relaxed),
-            cancelled: removed + dropped,
+            canceled: removed + dropped,
             panicked: panicked as u64,
             lateness: self.lateness.lock().summary(),
         }
