@@ -13,6 +13,8 @@
 //!   runs the crate's loom models; a `Group` or `ManualClock` then panics
 //!   when used outside a loom model. Never enable it in a dependency.
 #![deny(unsafe_code)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]
 
 mod clock;
