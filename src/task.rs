@@ -1,19 +1,20 @@
 //! What the wheel holds and the pool runs: one user closure, type-erased,
-//! stored inline when it fits in a word, in 12 bytes.
+//! in 12 bytes.
 //!
-//! This is the crate's only `unsafe` module. It exists because of two
-//! measurements. With `Box<dyn FnOnce()>`, a pending timer whose closure
-//! captures one `Arc` cost 72 bytes (a 40-byte slab entry plus a 32-byte
-//! malloc chunk for the box) and one allocation per schedule; storing
-//! closures of at most one word inline brought that to the 40-byte entry.
-//! Then a task of two full words (vtable reference + closure word) was what
-//! kept the entry at 40 bytes: the wheel's bookkeeping is 20 bytes, so a
-//! 12-byte task makes the whole entry 32 bytes (4 MB less per 1M pending
-//! timers, and an entry never straddles two cache lines). The vtable
-//! reference is therefore stored as a 32-bit offset from a vtable in this
-//! module. Larger closures are boxed; a closure whose vtable lies too far
-//! away to be named by such an offset (possible only across dynamic
-//! libraries) is boxed twice, behind the anchor vtable itself.
+//! A [`Task`] is a 32-bit reference to a static [`VTable`] and one word of
+//! [`Payload`]: the closure itself when it fits in a word (a closure that
+//! captures one `Arc`, say), otherwise the pointer to its box. Twelve bytes,
+//! 4-byte aligned, is what keeps a wheel entry (20 bytes of bookkeeping plus
+//! the task) at 32 bytes, and a one-word closure needs no allocation of its
+//! own. How those figures were reached is in `docs/design/task.md`.
+//!
+//! This is the crate's only `unsafe` module. Its invariant: a task's payload
+//! holds a live value of the type its vtable was made for, and that value is
+//! consumed exactly once, by [`Task::run`] or by the task's drop. The vtable
+//! reference is an offset from [`ANCHOR`] ([`VTableOffset`]); a closure whose
+//! vtable lies out of reach of such an offset (possible only across dynamic
+//! libraries far apart in memory) is boxed twice and runs through the
+//! anchor's own vtable.
 
 use std::marker::PhantomData;
 use std::mem::{self, ManuallyDrop, MaybeUninit};
