@@ -19,8 +19,9 @@
 //!
 //! Two facts shape every model:
 //!
-//! * **loom has no time.** A timed wait is an untimed one (see `src/sync.rs`),
-//!   so any wait that only a timeout would end shows up as a loom deadlock.
+//! * **loom has no time.** A timed wait is an untimed one (see
+//!   `src/sync/loom_model.rs`), so any wait that only a timeout would end
+//!   shows up as a loom deadlock.
 //!   That is exactly how a lost wake-up shows, and also why the models only
 //!   schedule tasks that are due whenever the driver looks ([`past`]), or
 //!   far-future tasks ([`FAR`]) that must never fire and are cancelled or
@@ -80,7 +81,7 @@ fn check(name: &str, model: impl Fn() + Sync + Send + 'static) {
         // unoptimised build of the crate overflows ("coroutine has
         // overflowed its stack"); a spawned thread's stack is ours to size.
         // The main thread only waits, and the crate counts both as the
-        // model's own thread (see `thread_index` in `src/sync.rs`).
+        // model's own thread (`thread_index` in `src/sync/loom_model.rs`).
         let body = loom::thread::Builder::new()
             .stack_size(STACK_WORDS)
             .spawn(move || model())
