@@ -112,7 +112,7 @@ pub(crate) mod thread {
     /// build of the crate needs more than 32 KiB. loom hands this number
     /// to its coroutine library, which counts it in words (an even
     /// count keeps the stack's creation cheap).
-    pub(crate) const STACK_WORDS: usize = (2 << 20) / std::mem::size_of::<usize>();
+    const STACK_WORDS: usize = (2 << 20) / std::mem::size_of::<usize>();
 
     /// `std::thread::Builder`'s shape, spawning loom threads.
     pub(crate) struct Builder(loom::thread::Builder);
