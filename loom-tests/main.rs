@@ -6,7 +6,8 @@
 //! the real driver, pool and group code.
 //!
 //! ```text
-//! cargo test --features loom --test loom --release -- --nocapture
+//! cargo test --features loom                          # every test; the models among them
+//! cargo test --features loom --test loom -- --nocapture   # the models, with their counts
 //! ```
 //!
 //! Each model runs with a preemption bound of [`PREEMPTIONS`] unless
@@ -18,8 +19,9 @@
 //!
 //! Two facts shape every model:
 //!
-//! * **loom has no time.** A timed wait is an untimed one (see `src/sync.rs`),
-//!   so any wait that only a timeout would end shows up as a loom deadlock.
+//! * **loom has no time.** A timed wait is an untimed one (see
+//!   `src/sync/loom_model.rs`), so any wait that only a timeout would end
+//!   shows up as a loom deadlock.
 //!   That is exactly how a lost wake-up shows, and also why the models only
 //!   schedule tasks that are due whenever the driver looks ([`past`]), or
 //!   far-future tasks ([`FAR`]) that must never fire and are canceled or
@@ -29,9 +31,11 @@
 //!   executions differ from one another (loom needs them deterministic) and
 //!   can leave the driver parked on a deadline that, under loom, never
 //!   comes.
-//! * **loom allows at most 5 threads** (4 besides the model's own).
-//!   `max_concurrency(1)` keeps a group to the driver and one worker, so
-//!   main + driver + worker (+ one helper thread in some models) fit.
+//! * **loom allows at most 5 threads.** [`check`] runs each model on a
+//!   thread of its own, with a roomier stack than loom gives the main
+//!   thread, and the main thread only waits for it; `max_concurrency(1)`
+//!   keeps a group to the driver and one worker, so main + model + driver +
+//!   worker (+ one helper thread in some models) fit.
 //!
 //! Test-side counters are loom atomics accessed with `Relaxed` ordering where
 //! the claim is that the *crate* orders them (e.g. a task's effect is
@@ -55,6 +59,7 @@ mod cancel_vs_transit;
 mod cancel_vs_wait;
 mod drop_vs_driver;
 mod fire_vs_cancel;
+mod outside_a_model;
 mod schedule_vs_park;
 mod wait_async_vs_idle;
 mod wait_in_task;
@@ -63,13 +68,30 @@ mod wait_vs_finish;
 /// Default preemption bound (override with `LOOM_MAX_PREEMPTIONS`).
 const PREEMPTIONS: usize = 2;
 
+/// The stack of the thread a model runs on: std's default, 2 MiB. loom
+/// hands the number to its coroutine library, which counts it in words.
+const STACK_WORDS: usize = (2 << 20) / std::mem::size_of::<usize>();
+
 /// Explores `model` with loom and reports how many executions it took.
 fn check(name: &str, model: impl Fn() + Sync + Send + 'static) {
     let iterations = std::sync::Arc::new(StdAtomicUsize::new(0));
     let counter = std::sync::Arc::clone(&iterations);
+    let model = std::sync::Arc::new(model);
     let counted = move || {
         counter.fetch_add(1, StdOrdering::Relaxed);
-        model();
+        let model = std::sync::Arc::clone(&model);
+        // loom runs a model's main thread on a 32 KiB stack, which an
+        // unoptimised build of the crate overflows ("coroutine has
+        // overflowed its stack"); a spawned thread's stack is ours to size.
+        // The main thread only waits, and the crate counts both as the
+        // model's own thread (`thread_index` in `src/sync/loom_model.rs`).
+        let body = loom::thread::Builder::new()
+            .stack_size(STACK_WORDS)
+            .spawn(move || model())
+            .expect("loom spawns the model's thread");
+        if let Err(panic) = body.join() {
+            std::panic::resume_unwind(panic);
+        }
     };
     // Fix `past()` before the first group of the run is built.
     let _ = past();

@@ -23,7 +23,8 @@ fn schedule_vs_driver_parking_forever() {
 }
 
 /// Two threads schedule at once, into different shards (under loom the
-/// main thread files into one and every other thread into the other), while
+/// model's own thread files into one and every other thread into the
+/// other), while
 /// the driver scans the shards one after the other and parks: neither task
 /// may be missed, whichever shard the scan has passed when it lands.
 #[test]

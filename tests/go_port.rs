@@ -8,6 +8,10 @@
 //! Timing bounds: lower bounds ("never early") are exact; upper bounds are
 //! generous, for a loaded 2-core CI machine.
 
+// Builds groups: under `--features loom` their threads and locks are loom's,
+// which work only inside a loom model (`loom-tests/` has those).
+#![cfg(not(feature = "loom"))]
+
 mod common;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

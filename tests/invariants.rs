@@ -6,6 +6,10 @@
 //! (seconds), for a loaded 2-core CI machine. Tests that count the process's
 //! threads take `common::exclusive()`, the others `common::shared()`.
 
+// Builds groups: under `--features loom` their threads and locks are loom's,
+// which work only inside a loom model (`loom-tests/` has those).
+#![cfg(not(feature = "loom"))]
+
 mod common;
 
 use std::collections::HashSet;

@@ -5,6 +5,10 @@
 //! the deadlines, and the order of starts and ends with deadline order. Real
 //! time appears only as "nothing happens while we sleep" and as watchdogs.
 
+// Builds groups: under `--features loom` their threads and locks are loom's,
+// which work only inside a loom model (`loom-tests/` has those).
+#![cfg(not(feature = "loom"))]
+
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread;

@@ -5,6 +5,10 @@
 //! `futures::executor::block_on`, and a hand-written thread-parking one)
 //! are checked in real time, where the only timing bound is "never early".
 
+// Builds groups: under `--features loom` their threads and locks are loom's,
+// which work only inside a loom model (`loom-tests/` has those).
+#![cfg(not(feature = "loom"))]
+
 use std::future::Future;
 use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicUsize, Ordering};

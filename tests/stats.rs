@@ -6,6 +6,10 @@
 //! by exactly that move. Real time is used only to check the summary's
 //! shape (sample count, ordered quantiles).
 
+// Builds groups: under `--features loom` their threads and locks are loom's,
+// which work only inside a loom model (`loom-tests/` has those).
+#![cfg(not(feature = "loom"))]
+
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread;

@@ -5,6 +5,10 @@
 //! decided by the test, not by timing; the timeouts themselves are real
 //! time (checked as lower bounds only: never early).
 
+// Builds groups: under `--features loom` their threads and locks are loom's,
+// which work only inside a loom model (`loom-tests/` has those).
+#![cfg(not(feature = "loom"))]
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread;
