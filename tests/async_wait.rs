@@ -3,6 +3,10 @@
 //! A missed wake-up shows as a hang, which the watchdogs turn into a
 //! failure.
 
+// Builds groups: under `--features loom` their threads and locks are loom's,
+// which work only inside a loom model (`loom-tests/` has those).
+#![cfg(not(feature = "loom"))]
+
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};

@@ -1,5 +1,9 @@
 //! `Builder`'s settings at their extremes get the documented answers.
 
+// Builds groups: under `--features loom` their threads and locks are loom's,
+// which work only inside a loom model (`loom-tests/` has those).
+#![cfg(not(feature = "loom"))]
+
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 

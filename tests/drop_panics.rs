@@ -3,6 +3,10 @@
 //! calls or threads, the group's bookkeeping completes, `wait()` returns,
 //! the closure counts as canceled and the panic as a panic.
 
+// Builds groups: under `--features loom` their threads and locks are loom's,
+// which work only inside a loom model (`loom-tests/` has those).
+#![cfg(not(feature = "loom"))]
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};

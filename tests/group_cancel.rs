@@ -2,6 +2,10 @@
 //! had its closure dropped, wherever that task was: pending in a wheel, due
 //! and on its way to the workers, queued, or claimed by a worker.
 
+// Builds groups: under `--features loom` their threads and locks are loom's,
+// which work only inside a loom model (`loom-tests/` has those).
+#![cfg(not(feature = "loom"))]
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
