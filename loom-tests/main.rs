@@ -60,6 +60,7 @@ mod cancel_vs_wait;
 mod drop_vs_driver;
 mod fire_vs_cancel;
 mod outside_a_model;
+mod queue_models;
 mod schedule_vs_park;
 mod wait_async_vs_idle;
 mod wait_in_task;

@@ -22,6 +22,7 @@ mod driver;
 mod error;
 mod group;
 mod pool;
+mod queue;
 mod shard;
 mod stats;
 mod sync;
@@ -32,5 +33,6 @@ mod wheel;
 
 pub use error::Error;
 pub use group::{Builder, Group, ManualClock, Sleep, TaskHandle, Wait};
+pub use queue::{Queue, QueueBuilder, QueueKey, Recv};
 pub use stats::{Lateness, Stats};
 pub use wheel::{Key, Wheel};

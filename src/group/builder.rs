@@ -165,7 +165,7 @@ impl Builder {
 
 /// Shards per group: twice the CPUs, rounded up to a power of two, so that
 /// threads scheduling at once rarely share one.
-fn shard_count() -> usize {
+pub(crate) fn shard_count() -> usize {
     if cfg!(feature = "loom") {
         // Two still model the cross-shard logic, at far fewer interleavings.
         return 2;

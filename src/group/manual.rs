@@ -5,7 +5,48 @@ use std::time::{Duration, Instant};
 
 use super::shared::Shared;
 use crate::clock::ManualTime;
+use crate::queue::QueueShared;
 use crate::sync::{Arc, Mutex};
+
+/// What a manual clock drives: a group, or a queue.
+pub(crate) trait Driven: Send + Sync {
+    /// The earliest instant something is due (a lower bound).
+    fn next_deadline(&self) -> Option<Instant>;
+    /// Makes due whatever the clock's now has reached, and returns once it
+    /// is done (a group's tasks have run; a queue's values are ready).
+    /// Returns how many tasks or values it made due.
+    fn run_due(&self) -> usize;
+    /// Whether it is gone (its last handle was dropped).
+    fn is_gone(&self) -> bool;
+}
+
+impl Driven for Arc<Shared> {
+    fn next_deadline(&self) -> Option<Instant> {
+        Shared::next_deadline(self)
+    }
+
+    fn run_due(&self) -> usize {
+        Shared::run_due(self)
+    }
+
+    fn is_gone(&self) -> bool {
+        self.is_shutting_down()
+    }
+}
+
+impl<T: Send + 'static> Driven for Arc<QueueShared<T>> {
+    fn next_deadline(&self) -> Option<Instant> {
+        QueueShared::next_deadline(self)
+    }
+
+    fn run_due(&self) -> usize {
+        QueueShared::take_expired(self)
+    }
+
+    fn is_gone(&self) -> bool {
+        self.is_shutting_down()
+    }
+}
 
 /// A clock that moves only when [`advance`](ManualClock::advance)d, for
 /// exact, sleep-free tests of code that schedules with a [`Group`].
@@ -37,8 +78,13 @@ use crate::sync::{Arc, Mutex};
 #[derive(Clone)]
 pub struct ManualClock {
     time: ManualTime,
-    groups: Arc<Mutex<Vec<Arc<Shared>>>>,
+    /// Everything built on this clock (boxed: loom's `Arc` does not
+    /// coerce to a trait object).
+    driven: Arc<Mutex<Vec<Attached>>>,
 }
+
+/// One group or queue on a manual clock.
+type Attached = Arc<Box<dyn Driven>>;
 
 impl Default for ManualClock {
     fn default() -> Self {
@@ -59,7 +105,7 @@ impl ManualClock {
     pub fn new() -> ManualClock {
         ManualClock {
             time: ManualTime::new(Instant::now()),
-            groups: Arc::new(Mutex::new(Vec::new())),
+            driven: Arc::new(Mutex::new(Vec::new())),
         }
     }
 
@@ -107,9 +153,9 @@ impl ManualClock {
         self.run_due_everywhere();
         loop {
             let next = self
-                .live_groups()
+                .live()
                 .iter()
-                .filter_map(|group| group.next_deadline())
+                .filter_map(|driven| driven.next_deadline())
                 .map(|instant| self.time.offset_of(instant))
                 .min();
             let Some(next) = next.filter(|&next| next <= target) else {
@@ -128,9 +174,10 @@ impl ManualClock {
         self.run_due_everywhere();
     }
 
-    /// Runs what is due now in every group; returns how many tasks fired.
+    /// Runs what is due now in every group and queue; returns how many
+    /// tasks and values became due.
     fn run_due_everywhere(&self) -> usize {
-        self.live_groups().iter().map(Shared::run_due).sum()
+        self.live().iter().map(|driven| driven.run_due()).sum()
     }
 
     pub(crate) fn time(&self) -> &ManualTime {
@@ -138,14 +185,22 @@ impl ManualClock {
     }
 
     pub(crate) fn attach(&self, group: &Arc<Shared>) {
-        self.groups.lock().push(Arc::clone(group));
+        self.driven
+            .lock()
+            .push(Arc::new(Box::new(Arc::clone(group))));
     }
 
-    /// The groups on this clock still alive; forgets the dropped ones.
-    fn live_groups(&self) -> Vec<Arc<Shared>> {
-        let mut groups = self.groups.lock();
-        groups.retain(|group| !group.is_shutting_down());
-        groups.clone()
+    pub(crate) fn attach_queue<T: Send + 'static>(&self, queue: &Arc<QueueShared<T>>) {
+        self.driven
+            .lock()
+            .push(Arc::new(Box::new(Arc::clone(queue))));
+    }
+
+    /// What on this clock is still alive; forgets what was dropped.
+    fn live(&self) -> Vec<Attached> {
+        let mut driven = self.driven.lock();
+        driven.retain(|driven| !driven.is_gone());
+        driven.clone()
     }
 }
 

@@ -12,6 +12,7 @@ mod wait;
 use std::fmt;
 use std::time::{Duration, Instant};
 
+pub(crate) use builder::shard_count;
 pub use builder::Builder;
 pub use handle::TaskHandle;
 pub use manual::ManualClock;
