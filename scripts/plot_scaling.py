@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Plot the cost of a delay+cancel pair against the pending count.
 
-Reads criterion's estimates for the `pair` group of `benches/scheduler.rs`
+Reads criterion's estimates for the `pair` group of `bench/benches/scheduler/`
 (`<target>/criterion/pair/<peer>/<n>/new/estimates.json`) and writes an SVG
 (log-scale pending count, linear ns per pair) by hand: standard library only.
 
 Usage:
-    cargo bench --bench scheduler -- pair/
+    cargo bench -p schedgroup-bench --bench scheduler -- pair/
     python3 scripts/plot_scaling.py [--target-dir DIR]... [--out docs/scaling.svg]
 
 `--target-dir` defaults to $CARGO_TARGET_DIR, else ./target. It may be given
@@ -258,7 +258,7 @@ def main():
     if not data:
         sys.exit(
             f"no criterion estimates for group '{GROUP}' under {dirs}: "
-            "run `cargo bench --bench scheduler -- pair/` first"
+            "run `cargo bench -p schedgroup-bench --bench scheduler -- pair/` first"
         )
     runs = max(len(r) for series in data.values() for r in series.values())
     print_table(data, runs)

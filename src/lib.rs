@@ -1,17 +1,10 @@
 // Under the `loom` feature every example that builds a `Group` would panic
 // (loom's primitives work only inside a loom model), so rustdoc then finds no
 // examples to test: it sets `cfg(doctest)` only while it collects them, and
-// the two lines below hide the front page and every item from that
-// collection alone.
-#![cfg_attr(not(all(doctest, feature = "loom")), doc = include_str!("../README.md"))]
+// the two lines below hide the front page (`lib.md`) and every item from
+// that collection alone.
+#![cfg_attr(not(all(doctest, feature = "loom")), doc = include_str!("lib.md"))]
 #![cfg(not(all(doctest, feature = "loom")))]
-//! ## Features
-//!
-//! * `loom` (off by default): for model checking this crate only. It swaps
-//!   the crate's threads, locks and atomics for those of
-//!   [loom](https://docs.rs/loom), so that `cargo test --features loom`
-//!   runs the crate's loom models; a `Group` or `ManualClock` then panics
-//!   when used outside a loom model. Never enable it in a dependency.
 #![deny(unsafe_code)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]

@@ -47,6 +47,19 @@ pub struct Stats {
 ///
 /// Values come from a fixed-size log-linear histogram (3 significant bits):
 /// each is an upper bound at most 12.5% above the true value.
+///
+/// ```
+/// use std::time::Duration;
+/// let group = schedgroup::Group::new();
+/// for _ in 0..100 {
+///     group.delay(Duration::from_millis(1), || {});
+/// }
+/// group.wait().unwrap();
+/// let lateness = group.stats().lateness;
+/// assert_eq!(lateness.samples, 100);
+/// assert!(lateness.p50 <= lateness.p99 && lateness.p99 <= lateness.max);
+/// println!("p99 lateness: {:?}", lateness.p99);
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Lateness {

@@ -1,49 +1,36 @@
-//! The README's main command: a million closures pending on one `Group`.
+//! The benchmark harness behind the README's first command: a million
+//! closures pending on one `Group`, and the scale experiments.
 //!
 //! ```text
-//! cargo run --release --example million
-//! cargo run --release --example million -- --tasks 100000 --delay 1
-//! cargo run --release --example million -- --mode burst --compare
-//! cargo run --release --example million -- --help
+//! cargo run --release -p schedgroup-bench --bin million
+//! cargo run --release -p schedgroup-bench --bin million -- --tasks 100000 --delay 1
+//! cargo run --release -p schedgroup-bench --bin million -- --mode burst --compare
+//! cargo run --release -p schedgroup-bench --bin million -- --help
 //! ```
 //!
-//! Each experiment (`--mode`) is one module under `examples/million/` and
+//! It depends on schedgroup and std only, so it builds in seconds.
+//!
+//! Each experiment (`--mode`) is one module beside this file and
 //! prints its own table; the shared pieces are the flags (`args`), the
 //! `/proc/self/status` reader (`procfs`), the counter every closure captures
 //! (`tally`), the progress line (`watch`) and formatting (`report`); the
 //! measuring modes also share the two schedulers behind one trait
 //! (`timers`), and named figures that a child process can hand back
-//! (`figures`, for `--compare`).
-//! (A crate root looks for its modules beside itself, hence the `#[path]`s.)
+//! (`figures`, for `--compare`). The peer, the Go package's design, is
+//! [`schedgroup_bench::go_heap`], shared with the benches.
 
-#[path = "million/args.rs"]
 mod args;
-#[path = "million/burst.rs"]
 mod burst;
-#[path = "million/figures.rs"]
 mod figures;
-/// The peer: the Go package's design, shared with the benches.
-#[path = "../benches/peers/go_heap.rs"]
-mod go_heap;
-#[path = "million/idle.rs"]
 mod idle;
-#[path = "million/lateness.rs"]
 mod lateness;
-#[path = "million/procfs.rs"]
 mod procfs;
-#[path = "million/report.rs"]
 mod report;
-#[path = "million/scale.rs"]
 mod scale;
-#[path = "million/schedule.rs"]
 mod schedule;
-#[path = "million/tally.rs"]
 mod tally;
-#[path = "million/threads.rs"]
 mod threads;
-#[path = "million/timers.rs"]
 mod timers;
-#[path = "million/watch.rs"]
 mod watch;
 
 use std::process::ExitCode;

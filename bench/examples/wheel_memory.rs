@@ -3,8 +3,8 @@
 //! `DelayQueue`, measured with a counting global allocator.
 //!
 //! ```text
-//! cargo run --release --example wheel_memory            # 1M and 10M entries
-//! cargo run --release --example wheel_memory -- 1000    # any sizes
+//! cargo run --release -p schedgroup-bench --example wheel_memory           # 1M and 10M entries
+//! cargo run --release -p schedgroup-bench --example wheel_memory -- 1000   # any sizes
 //! ```
 //!
 //! "Live bytes" are the bytes the structure holds from the allocator (the

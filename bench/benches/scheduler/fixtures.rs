@@ -10,9 +10,9 @@ use tokio::runtime::Runtime;
 use tokio::task::JoinHandle;
 
 use crate::peers::{random_delay, Peer, SharedPeer};
-use crate::rng::Rng;
 use crate::stopwatch::Stopwatch;
 use crate::FAR;
+use schedgroup_bench::rng::Rng;
 
 pub(crate) fn payloads(payload: &Arc<u64>, count: usize) -> Vec<Arc<u64>> {
     (0..count).map(|_| Arc::clone(payload)).collect()
@@ -185,7 +185,7 @@ impl<P: Peer> Filled<P> {
         if self
             .peer
             .as_ref()
-            .map_or(true, |peer| peer.worn_out(self.size))
+            .is_none_or(|peer| peer.worn_out(self.size))
         {
             self.rebuild();
         }

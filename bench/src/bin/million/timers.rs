@@ -1,14 +1,14 @@
 //! The two schedulers the modes measure, behind one trait so that every
 //! experiment is written once: `schedgroup::Group` (the wheel) and the Go
-//! package's design (`benches/peers/go_heap.rs`, a `Mutex<BinaryHeap>` +
+//! package's design (`schedgroup_bench::go_heap`, a `Mutex<BinaryHeap>` +
 //! `Condvar` with a fixed pool of workers).
 
 use std::time::{Duration, Instant};
 
 use schedgroup::{Group, Lateness, TaskHandle};
 
-use crate::go_heap::HeapGroup;
 use crate::procfs::ThreadStat;
+use schedgroup_bench::go_heap::HeapGroup;
 
 /// What an experiment needs from a scheduler.
 pub trait Timers: Sized {

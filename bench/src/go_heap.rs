@@ -1,5 +1,5 @@
 //! The peer to beat: a faithful Rust port of the Go `schedgroup` package's
-//! final design, for benchmarks and `examples/million --compare` only.
+//! final design, for the benchmarks and `million --compare` only.
 //!
 //! Go's `Group` keeps one `container/heap` of tasks under a mutex; a single
 //! goroutine waits on a timer for the earliest deadline (woken early when a
@@ -9,8 +9,6 @@
 //! schedgroup's default cap) through one mutex-guarded queue. Cancellation,
 //! which Go's package does not offer per task, is lazy: a canceled id is
 //! remembered and skipped when popped, the usual way with a binary heap.
-
-#![allow(dead_code)]
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashSet, VecDeque};
@@ -100,7 +98,7 @@ impl HeapGroup {
         let earliest = state
             .heap
             .peek()
-            .map_or(true, |Reverse(first)| deadline < first.deadline);
+            .is_none_or(|Reverse(first)| deadline < first.deadline);
         state.heap.push(Reverse(Entry {
             deadline,
             id,
@@ -137,6 +135,10 @@ impl HeapGroup {
     pub fn len(&self) -> usize {
         let state = self.inner.state.lock().unwrap();
         state.heap.len().saturating_sub(state.canceled.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 use schedgroup::{Group, TaskHandle};
 use tokio_util::time::{delay_queue, DelayQueue};
 
-use crate::go_heap::HeapGroup;
-use crate::rng::Rng;
 use crate::{FAR, HEAP_WORKERS, SPREAD_MS};
+use schedgroup_bench::go_heap::HeapGroup;
+use schedgroup_bench::rng::Rng;
 
 /// The closure every peer schedules: it captures one `Arc`.
 pub(crate) fn job(payload: Arc<u64>) -> impl FnOnce() + Send + 'static {

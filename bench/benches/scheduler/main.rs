@@ -1,10 +1,10 @@
-//! Issue 4's scheduler figures, with the peers in the same criterion group
-//! and the same run. Every scheduled closure captures one `Arc<u64>` (cloned
+//! The scheduler figures of the README (2, 3, 7 and 8), with the peers in
+//! the same criterion group and the same run. Every scheduled closure captures one `Arc<u64>` (cloned
 //! outside the timed region, moved into the closure inside it), so
 //! schedgroup stores it inline and the peers box it.
 //!
 //! Peers:
-//! * `heap_*`: `benches/peers/go_heap.rs`, the Go package's design
+//! * `heap_*`: `schedgroup_bench::go_heap`, the Go package's design
 //!   (`Mutex<BinaryHeap>` + `Condvar`, lazy cancellation: a canceled id goes
 //!   into a `HashSet` and its entry stays in the heap as a tombstone until it
 //!   surfaces). Its deadlines here never surface, so the harness rebuilds it
@@ -18,7 +18,7 @@
 //!   multi-thread runtime; only the spawn calls are timed.
 //!
 //! Groups (criterion's "iteration" is one operation; filter by name, e.g.
-//! `cargo bench --bench scheduler -- pair/`):
+//! `cargo bench -p schedgroup-bench --bench scheduler -- pair/`):
 //! * `delay` (figure 2): schedule with a fixed one-hour delay. Each peer
 //!   fills up to 1,000,000 pending tasks (100,000 for tokio) and is then
 //!   replaced by a fresh one outside the timed region, so the pending count
@@ -49,27 +49,17 @@
 //! runs the spawning task), which leaves out the time spent waiting for a
 //! core; `threads` stays on wall time.
 //!
-//! `cargo test --benches` (criterion's test mode) runs tiny sizes only.
+//! `cargo test -p schedgroup-bench --benches` (criterion's test mode) runs
+//! tiny sizes only.
 //!
 //! This file registers the groups; `scheduler/peers.rs` holds the peers,
 //! `scheduler/fixtures.rs` one fixture per figure (what is timed, what is
 //! rebuilt untimed), `scheduler/stopwatch.rs` what the timed regions read.
 
-// Bench targets with `harness = false` are checked with `cfg(test)` but
-// without the test harness, so the peer's `#[test]` is stripped and its
-// test module's imports look unused.
-#[path = "scheduler/fixtures.rs"]
 mod fixtures;
-#[allow(unused_imports)]
-#[path = "peers/go_heap.rs"]
-mod go_heap;
-#[path = "common/lazily.rs"]
+#[path = "../common/lazily.rs"]
 mod lazily;
-#[path = "scheduler/peers.rs"]
 mod peers;
-#[path = "common/rng.rs"]
-mod rng;
-#[path = "scheduler/stopwatch.rs"]
 mod stopwatch;
 
 use std::time::Duration;
@@ -77,10 +67,10 @@ use std::time::Duration;
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion};
 use fixtures::{Drain, Fill, Pairs, Spawn, Threads, Victims};
-use go_heap::HeapGroup;
 use lazily::bench_lazily;
 use peers::{Heap, HeapSchedule, Queue, SgDelay, SgKeepHandle, SgSchedule};
 use schedgroup::Group;
+use schedgroup_bench::go_heap::HeapGroup;
 
 /// Far enough that nothing fires during a run.
 const FAR: Duration = Duration::from_secs(3600);

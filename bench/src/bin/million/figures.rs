@@ -153,7 +153,7 @@ pub fn peer(config: &Config) -> Result<Option<Figures>, Failure> {
 
 /// The lines `--compare` prints under each table about how the peer ran.
 pub const PEER_NOTE: &str = "\
-Go design (heap) = benches/peers/go_heap.rs: one Mutex<BinaryHeap> + Condvar,
+Go design (heap) = bench/src/go_heap.rs: one Mutex<BinaryHeap> + Condvar,
   a timer thread and a fixed pool of workers (as many as schedgroup's default
   cap), lazy cancel. It ran right after schedgroup, in a child process of this
   binary (hidden flag --child heap), so it started from a fresh allocator and
@@ -178,7 +178,7 @@ impl Sides {
             sides.figures.push(heap);
             sides
                 .names
-                .push(<crate::go_heap::HeapGroup as Timers>::NAME);
+                .push(<schedgroup_bench::go_heap::HeapGroup as Timers>::NAME);
         }
         Ok(sides)
     }

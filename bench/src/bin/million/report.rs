@@ -8,7 +8,7 @@ pub fn count(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -217,7 +217,7 @@ impl Grid {
     }
 }
 
-/// How a measured figure compares with its target, for verdict lines.
+/// How a measured figure compares with its goal, for verdict lines.
 pub fn met(ok: bool) -> &'static str {
     if ok {
         "met"

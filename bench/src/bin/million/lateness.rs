@@ -1,5 +1,5 @@
 //! `--mode lateness`: N tasks (100k) with deadlines spread evenly over D
-//! seconds (2 s), at the default 1 ms tick (issue 4, figure #5).
+//! seconds (2 s), at the default 1 ms tick (figure 5 of the README).
 //!
 //! Task `i` is due at `t0 + D * i / N`, `t0` a quarter second after the
 //! start of scheduling (the table says if scheduling overran it). The first
@@ -18,20 +18,20 @@ use schedgroup::Group;
 
 use crate::args::Config;
 use crate::figures::{self, header, row, since, Figures, Sides};
-use crate::go_heap::HeapGroup;
 use crate::procfs;
 use crate::report::{count, duration, met, nanos, or_na, signed_nanos, Grid};
 use crate::threads::{self, Census};
 use crate::timers::Timers;
 use crate::Failure;
+use schedgroup_bench::go_heap::HeapGroup;
 
 /// The first deadline, after the start of scheduling.
 const LEAD: Duration = Duration::from_millis(250);
 /// A slot no task has written.
 const NOT_RUN: i64 = i64::MIN;
-/// Issue 4 #5.
-const TARGET_P99_NS: f64 = 1.2e6;
-const TARGET_MAX_NS: f64 = 3e6;
+/// The crate's goals for figure 5.
+const GOAL_P99_NS: f64 = 1.2e6;
+const GOAL_MAX_NS: f64 = 3e6;
 
 /// What every closure captures (with its index).
 struct Log {
@@ -115,8 +115,8 @@ pub fn run(config: &Config) -> Result<(), Failure> {
     grid.row(row("later than 1.2 ms / 3 ms", &sides, |f| {
         format!(
             "{} / {}",
-            or_na(f.get("over_p99_target"), |c| count(c as usize)),
-            or_na(f.get("over_max_target"), |c| count(c as usize))
+            or_na(f.get("over_p99_goal"), |c| count(c as usize)),
+            or_na(f.get("over_max_goal"), |c| count(c as usize))
         )
     }));
     grid.row(row("early (must be 0)", &sides, |f| {
@@ -172,11 +172,11 @@ pub fn run(config: &Config) -> Result<(), Failure> {
     let verdict = |f: &Figures| {
         let (p99, max, early) = (f.get("p99_ns"), f.get("max_ns"), f.get("early"));
         format!(
-            "p99 {} (target <= 1.2 ms: {}), max {} (target <= 3 ms: {}), early {} (target 0: {})",
+            "p99 {} (goal <= 1.2 ms: {}), max {} (goal <= 3 ms: {}), early {} (goal 0: {})",
             or_na(p99, signed_nanos),
-            p99.map_or("not measured", |v| met(v <= TARGET_P99_NS)),
+            p99.map_or("not measured", |v| met(v <= GOAL_P99_NS)),
             or_na(max, signed_nanos),
-            max.map_or("not measured", |v| met(v <= TARGET_MAX_NS)),
+            max.map_or("not measured", |v| met(v <= GOAL_MAX_NS)),
             or_na(early, |c| count(c as usize)),
             early.map_or("not measured", |c| met(c == 0.0)),
         )
@@ -251,8 +251,8 @@ pub fn measure<T: Timers>(config: &Config) -> Figures {
     f.set("not_run", (n - late.len()) as f64);
     f.set("early", late.iter().filter(|&&v| v < 0).count() as f64);
     let over = |limit: f64| late.iter().filter(|&&v| v as f64 > limit).count() as f64;
-    f.set("over_p99_target", over(TARGET_P99_NS));
-    f.set("over_max_target", over(TARGET_MAX_NS));
+    f.set("over_p99_goal", over(GOAL_P99_NS));
+    f.set("over_max_goal", over(GOAL_MAX_NS));
     if let (Some(&min), Some(&max)) = (late.first(), late.last()) {
         f.set("min_ns", min as f64);
         f.set("max_ns", max as f64);

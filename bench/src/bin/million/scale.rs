@@ -1,5 +1,5 @@
 //! `--mode scale`: memory and the cost of a delay+cancel pair at 1k, 100k,
-//! 1M and 10M pending (issue 4, figures #1 and #7).
+//! 1M and 10M pending (figures 1 and 7 of the README).
 //!
 //! Each level runs in a fresh child process of this binary (hidden flag
 //! `--child wheel|heap`), so that its RSS baseline is clean: memory a
@@ -17,14 +17,14 @@ use schedgroup::Group;
 
 use crate::args::{Config, Side};
 use crate::figures::{self, since, Figures};
-use crate::go_heap::HeapGroup;
 use crate::procfs;
 use crate::report::{bytes, bytes_delta, count, duration, met, nanos, or_na, Grid};
 use crate::tally::Tally;
 use crate::timers::Timers;
 use crate::Failure;
+use schedgroup_bench::go_heap::HeapGroup;
 
-/// The pending counts of issue 4 #7.
+/// The pending counts of figure 7.
 const LEVELS: [usize; 4] = [1_000, 100_000, 1_000_000, 10_000_000];
 /// Pairs per timed round, and rounds (the first is a warm-up). Short
 /// rounds (~0.2 ms) and many of them: on a loaded machine a preemption
@@ -34,10 +34,10 @@ const ROUNDS: usize = 101;
 /// The fill's CPU time is shown only from this much: schedstat's count for
 /// a running thread moves in scheduler ticks (4 ms here).
 const MIN_CPU_NS: f64 = 40e6;
-/// Issue 4 #1 and #7.
-const TARGET_BYTES_PER_TIMER: f64 = 40.0;
-const TARGET_FLAT: f64 = 1.5;
-const TARGET_RSS_10M: f64 = 400e6;
+/// The crate's goals for figures 1 and 7.
+const GOAL_BYTES_PER_TIMER: f64 = 40.0;
+const GOAL_FLAT: f64 = 1.5;
+const GOAL_RSS_10M: f64 = 400e6;
 
 pub fn run(config: &Config) -> Result<(), Failure> {
     if let Some(side) = config.child {
@@ -224,13 +224,13 @@ fn verdict(levels: &[usize], results: &[Vec<Figures>], side: usize) -> String {
     let ten_m = at(10_000_000).and_then(|f| f.get("rss_pending"));
     let flat = flatness(results, side);
     format!(
-        "{} per timer at 1M (target <= 40 B: {}); 10M pending in {} RSS (target <= 400 MB: {}); delay+cancel max/min {} (target <= 1.5x: {})",
+        "{} per timer at 1M (goal <= 40 B: {}); 10M pending in {} RSS (goal <= 400 MB: {}); delay+cancel max/min {} (goal <= 1.5x: {})",
         or_na(one_m, |b| format!("{b:.1} B")),
-        one_m.map_or("not measured", |b| met(b <= TARGET_BYTES_PER_TIMER)),
+        one_m.map_or("not measured", |b| met(b <= GOAL_BYTES_PER_TIMER)),
         or_na(ten_m, |b| bytes(b as u64)),
-        ten_m.map_or("not measured", |b| met(b <= TARGET_RSS_10M)),
+        ten_m.map_or("not measured", |b| met(b <= GOAL_RSS_10M)),
         or_na(flat, |r| format!("{r:.2}x")),
-        flat.map_or("not measured", |r| met(r <= TARGET_FLAT)),
+        flat.map_or("not measured", |r| met(r <= GOAL_FLAT)),
     )
 }
 
