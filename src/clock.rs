@@ -23,7 +23,7 @@ pub(crate) struct Clock {
 
 /// Spans below this many seconds (136 years) take the u64 fast path, whose
 /// nanosecond counts cannot overflow; longer ones the exact u128 path. A u128
-/// division is a library call costing ~40 instructions on every schedule.
+/// division is a library call, far dearer than a u64 one, on every schedule.
 const FAST_PATH_SECS: u64 = 1 << 32;
 
 /// The longest tick: a task is late by up to a tick, and a tick so long

@@ -162,7 +162,6 @@ impl Shared {
     /// Files `task` for tick `tick` and returns its handle. A stopped group
     /// drops the closure at once (a panic in that drop is recorded, not
     /// raised), counts it as canceled, and hands back an inert handle.
-    #[inline]
     pub(crate) fn insert(&self, tick: u64, task: Task) -> TaskHandle {
         let shard = self.shard();
         let key = match shard.insert(tick, task) {
