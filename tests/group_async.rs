@@ -7,6 +7,8 @@
 // which work only inside a loom model (`loom-tests/` has those).
 #![cfg(not(feature = "loom"))]
 
+mod support;
+
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
@@ -14,9 +16,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use schedgroup::{Error, Group, ManualClock};
-
-mod common;
-use common::{watchdog, DropCounter, PATIENCE};
+use support::{
+    quiet_intentional_panics, wait_within, within, DropCounter, INTENTIONAL, STEP_TIMEOUT,
+};
 
 const MS: Duration = Duration::from_millis(1);
 const HOUR: Duration = Duration::from_secs(3600);
@@ -36,7 +38,7 @@ fn wait_async_under_block_on_sees_every_task_done() {
         });
     }
     let g = group.clone();
-    let outcome = watchdog("wait_async", move || {
+    let outcome = within("wait_async", STEP_TIMEOUT, move || {
         futures::executor::block_on(g.wait_async())
     });
     assert_eq!(outcome, Ok(()));
@@ -47,7 +49,7 @@ fn wait_async_under_block_on_sees_every_task_done() {
     );
     // An idle group: ready at the first poll, and ready again.
     let g = group.clone();
-    let again = watchdog("wait_async again", move || {
+    let again = within("wait_async again", STEP_TIMEOUT, move || {
         futures::executor::block_on(async {
             let mut wait = g.wait_async();
             let first = (&mut wait).await;
@@ -74,7 +76,7 @@ async fn many_wait_async_futures_on_tokio_all_complete() {
             assert_eq!(outcome.unwrap(), Ok(()));
         }
     };
-    tokio::time::timeout(PATIENCE, all)
+    tokio::time::timeout(STEP_TIMEOUT, all)
         .await
         .expect("hang: a wait_async future was never woken");
     assert_eq!(group.stats().fired, 500);
@@ -90,13 +92,15 @@ async fn wait_async_reports_a_cancel_and_a_panic() {
         thread::sleep(10 * MS);
         canceler.cancel();
     });
-    let outcome = tokio::time::timeout(PATIENCE, waiting).await.expect("hang");
+    let outcome = tokio::time::timeout(STEP_TIMEOUT, waiting)
+        .await
+        .expect("hang");
     assert_eq!(outcome, Err(Error::Canceled));
 
-    common::quiet_intentional_panics();
+    quiet_intentional_panics();
     let group = Group::new();
-    group.delay(MS, || panic!("{}", common::INTENTIONAL));
-    let outcome = tokio::time::timeout(PATIENCE, group.wait_async())
+    group.delay(MS, || panic!("{}", INTENTIONAL));
+    let outcome = tokio::time::timeout(STEP_TIMEOUT, group.wait_async())
         .await
         .expect("hang");
     assert!(
@@ -126,11 +130,11 @@ fn wait_async_wakes_when_the_last_pending_task_is_canceled() {
         }))
     });
     assert!(
-        first_poll.recv_timeout(PATIENCE).unwrap(),
+        first_poll.recv_timeout(STEP_TIMEOUT).unwrap(),
         "ready while busy"
     );
     assert!(far.cancel());
-    let outcome = watchdog("the waiter", move || waiter.join().unwrap());
+    let outcome = within("the waiter", STEP_TIMEOUT, move || waiter.join().unwrap());
     assert_eq!(outcome, Ok(()));
 }
 
@@ -145,7 +149,7 @@ fn a_dropped_wait_async_leaves_nothing_behind() {
     let pending = std::pin::Pin::new(&mut wait).poll(&mut std::task::Context::from_waker(&waker));
     assert!(pending.is_pending());
     drop(wait);
-    assert_eq!(common::wait_patiently(&group), Ok(()));
+    assert_eq!(wait_within(&group, STEP_TIMEOUT), Ok(()));
 }
 
 /// A task of the group that blocks on `wait_async` of its own group (an
@@ -170,10 +174,10 @@ fn wait_async_inside_a_task_of_the_group_is_excused() {
             ran.fetch_add(1, Ordering::SeqCst);
         });
     }
-    let (outcome, ran_when_done) = seen.recv_timeout(PATIENCE).expect("self-deadlock");
+    let (outcome, ran_when_done) = seen.recv_timeout(STEP_TIMEOUT).expect("self-deadlock");
     assert_eq!(outcome, Ok(()));
     assert_eq!(ran_when_done, 20);
-    assert_eq!(common::wait_patiently(&group), Ok(()));
+    assert_eq!(wait_within(&group, STEP_TIMEOUT), Ok(()));
 }
 
 #[test]
@@ -193,9 +197,9 @@ fn wait_and_the_future_types_are_send_sync_and_debug() {
 #[test]
 fn timeout_under_block_on() {
     let group = Group::new();
-    let outcome = watchdog("timeout", move || {
+    let outcome = within("timeout", STEP_TIMEOUT, move || {
         futures::executor::block_on(async {
-            let quick = group.timeout(PATIENCE, group.sleep(5 * MS)).await;
+            let quick = group.timeout(STEP_TIMEOUT, group.sleep(5 * MS)).await;
             let slow = group.timeout(10 * MS, group.sleep(HOUR)).await;
             (quick, slow, group.len())
         })
@@ -228,7 +232,7 @@ async fn timeout_under_tokio_drops_the_future_once_the_time_is_up() {
             assert_eq!(outcome.unwrap(), Err(Error::TimedOut));
         }
     };
-    tokio::time::timeout(PATIENCE, all).await.expect("hang");
+    tokio::time::timeout(STEP_TIMEOUT, all).await.expect("hang");
     assert_eq!(drops.dropped(), 1000, "timed-out futures were kept");
     assert_eq!(group.len(), 0);
 }
@@ -251,79 +255,9 @@ fn timeout_cancels_its_timer_and_ends_when_the_group_stops() {
         thread::sleep(10 * MS);
         g.cancel();
     });
-    let outcome = watchdog("timeout on a canceled group", move || {
+    let outcome = within("timeout on a canceled group", STEP_TIMEOUT, move || {
         futures::executor::block_on(bounded)
     });
     canceler.join().unwrap();
     assert_eq!(outcome, Err(Error::Canceled));
-}
-
-// ===========================================================================
-// The handle's deadline and reset_after, on the group's own clock.
-// ===========================================================================
-
-/// `reset_after` measures from the group's clock, not `Instant::now()`:
-/// under a manual clock that lags real time, a reset by 30 s fires after
-/// 30 s of the manual clock.
-#[test]
-fn reset_after_measures_from_the_manual_clock() {
-    let clock = ManualClock::new();
-    let group = Group::builder().clock(clock.clone()).build();
-    let ran = Arc::new(AtomicUsize::new(0));
-    let counter = ran.clone();
-    let handle = group.delay(HOUR, move || {
-        counter.fetch_add(1, Ordering::SeqCst);
-    });
-    thread::sleep(50 * MS); // real time passes; the manual clock does not
-    assert!(handle.reset_after(Duration::from_secs(30)));
-    assert_eq!(
-        handle.deadline(),
-        Some(group.now() + Duration::from_secs(30))
-    );
-    common::advance(&clock, Duration::from_secs(30) - MS);
-    assert_eq!(ran.load(Ordering::SeqCst), 0, "fired early");
-    common::advance(&clock, MS);
-    assert_eq!(
-        ran.load(Ordering::SeqCst),
-        1,
-        "reset_after used the wrong clock"
-    );
-    assert_eq!(handle.deadline(), None);
-    assert!(!handle.reset_after(MS));
-}
-
-#[test]
-fn reset_after_and_deadline_at_the_extremes() {
-    let group = Group::new();
-    let handle = group.delay(MS, || {});
-    assert!(handle.reset_after(Duration::MAX));
-    assert!(handle.is_pending());
-    // After everything else: an instant centuries away, or none at all
-    // where the platform's `Instant` cannot reach that far.
-    let century = Duration::from_secs(100 * 365 * 86_400);
-    assert!(handle
-        .deadline()
-        .is_none_or(|at| at > Instant::now() + century));
-    assert!(handle.reset_after(Duration::ZERO));
-    assert_eq!(common::wait_patiently(&group), Ok(()));
-
-    let series = group.every(HOUR, || {});
-    let next = series.deadline().expect("a series shows its next run");
-    assert!(next > Instant::now() + HOUR - Duration::from_secs(1));
-    assert!(series.reset_after(Duration::MAX));
-    assert!(series.cancel());
-    assert_eq!(series.deadline(), None);
-}
-
-#[test]
-fn now_is_the_groups_clock() {
-    let clock = ManualClock::new();
-    let group = Group::builder().clock(clock.clone()).build();
-    assert_eq!(group.now(), clock.now());
-    thread::sleep(5 * MS);
-    assert_eq!(group.now(), clock.now());
-    let real = Group::new();
-    let before = Instant::now();
-    let now = real.now();
-    assert!(now >= before && now <= Instant::now());
 }

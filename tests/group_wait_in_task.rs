@@ -4,14 +4,45 @@
 // which work only inside a loom model (`loom-tests/` has those).
 #![cfg(not(feature = "loom"))]
 
+mod support;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::Duration;
 
 use schedgroup::Group;
+use support::STEP_TIMEOUT;
 
-const GENEROUS: Duration = Duration::from_secs(20);
+/// A task waiting for its own group while one far-away task is pending;
+/// `unblock` then makes the group idle in some way. The waiting task's
+/// `wait()` must return then (its watchdog fails the test otherwise).
+fn in_task_wait_returns_when(
+    builder: schedgroup::Builder,
+    unblock: impl FnOnce(&Group, schedgroup::TaskHandle) + Send + 'static,
+) -> Result<(), schedgroup::Error> {
+    let group = builder.build();
+    let far = group.delay(Duration::from_secs(3600), || {});
+    let (report, seen) = mpsc::channel();
+    let (waiting, is_waiting) = mpsc::channel();
+    let inner = group.clone();
+    group.delay(Duration::ZERO, move || {
+        waiting.send(()).unwrap();
+        report.send(inner.wait()).unwrap();
+    });
+    is_waiting
+        .recv_timeout(STEP_TIMEOUT)
+        .expect("the waiting task never ran");
+    // Let it reach its wait (no timing assumption: a late start only makes
+    // the group idle before the wait, which must return all the same).
+    std::thread::sleep(Duration::from_millis(20));
+    unblock(&group, far);
+    let outcome = seen
+        .recv_timeout(STEP_TIMEOUT)
+        .expect("the in-task wait slept through the group going idle");
+    assert_eq!(group.wait(), outcome.clone());
+    outcome
+}
 
 #[test]
 fn a_task_waiting_for_its_group_sees_the_other_tasks_done() {
@@ -32,7 +63,7 @@ fn a_task_waiting_for_its_group_sees_the_other_tasks_done() {
             .send((result, counter.load(Ordering::SeqCst)))
             .unwrap();
     });
-    let (result, done_when_returned) = seen.recv_timeout(GENEROUS).expect("wait in task hung");
+    let (result, done_when_returned) = seen.recv_timeout(STEP_TIMEOUT).expect("wait in task hung");
     assert_eq!(result, Ok(()));
     assert_eq!(done_when_returned, 3, "returned before the other tasks ran");
     assert_eq!(group.wait(), Ok(()));
@@ -51,7 +82,8 @@ fn two_tasks_waiting_for_their_group_both_return() {
     }
     for _ in 0..2 {
         assert_eq!(
-            seen.recv_timeout(GENEROUS).expect("a waiting task hung"),
+            seen.recv_timeout(STEP_TIMEOUT)
+                .expect("a waiting task hung"),
             Ok(())
         );
     }
@@ -76,7 +108,7 @@ fn waiting_for_another_group_from_a_task_still_waits_for_all_of_it() {
             .send((result, counter.load(Ordering::SeqCst)))
             .unwrap();
     });
-    let (result, ran_when_returned) = seen.recv_timeout(GENEROUS).expect("hung");
+    let (result, ran_when_returned) = seen.recv_timeout(STEP_TIMEOUT).expect("hung");
     assert_eq!(result, Ok(()));
     assert_eq!(ran_when_returned, 1);
     assert_eq!(outer.wait(), Ok(()));
@@ -102,7 +134,7 @@ fn a_waiting_task_does_not_hold_the_only_worker_slot() {
         });
     }
     let (result, ran_when_returned) = seen
-        .recv_timeout(GENEROUS)
+        .recv_timeout(STEP_TIMEOUT)
         .expect("capped waiting task hung");
     assert_eq!(result, Ok(()));
     assert_eq!(ran_when_returned, 100);
@@ -130,40 +162,12 @@ fn a_waiting_task_hands_back_the_tasks_its_worker_claimed() {
             ran.fetch_add(1, Ordering::SeqCst);
         });
     }
-    let (result, ran_when_returned) = seen.recv_timeout(GENEROUS).expect("claimed tasks stranded");
+    let (result, ran_when_returned) = seen
+        .recv_timeout(STEP_TIMEOUT)
+        .expect("claimed tasks stranded");
     assert_eq!(result, Ok(()));
     assert_eq!(ran_when_returned, 1000);
     assert_eq!(group.wait(), Ok(()));
-}
-
-/// A task waiting for its own group while one far-away task is pending;
-/// `unblock` then makes the group idle in some way. The waiting task's
-/// `wait()` must return then (its watchdog fails the test otherwise).
-fn in_task_wait_returns_when(
-    builder: schedgroup::Builder,
-    unblock: impl FnOnce(&Group, schedgroup::TaskHandle) + Send + 'static,
-) -> Result<(), schedgroup::Error> {
-    let group = builder.build();
-    let far = group.delay(Duration::from_secs(3600), || {});
-    let (report, seen) = mpsc::channel();
-    let (waiting, is_waiting) = mpsc::channel();
-    let inner = group.clone();
-    group.delay(Duration::ZERO, move || {
-        waiting.send(()).unwrap();
-        report.send(inner.wait()).unwrap();
-    });
-    is_waiting
-        .recv_timeout(GENEROUS)
-        .expect("the waiting task never ran");
-    // Let it reach its wait (no timing assumption: a late start only makes
-    // the group idle before the wait, which must return all the same).
-    std::thread::sleep(Duration::from_millis(20));
-    unblock(&group, far);
-    let outcome = seen
-        .recv_timeout(GENEROUS)
-        .expect("the in-task wait slept through the group going idle");
-    assert_eq!(group.wait(), outcome.clone());
-    outcome
 }
 
 #[test]
@@ -184,7 +188,8 @@ fn an_in_task_wait_wakes_when_the_last_pending_timer_is_a_dropped_sleep() {
     std::thread::sleep(Duration::from_millis(20));
     drop(sleep);
     assert_eq!(
-        seen.recv_timeout(GENEROUS).expect("slept through the drop"),
+        seen.recv_timeout(STEP_TIMEOUT)
+            .expect("slept through the drop"),
         Ok(())
     );
 }
@@ -255,7 +260,7 @@ fn the_cap_holds_again_once_an_in_task_wait_returns() {
         leave_a();
         done.send(outcome).unwrap();
     });
-    assert_eq!(finished.recv_timeout(GENEROUS).expect("hung"), Ok(()));
+    assert_eq!(finished.recv_timeout(STEP_TIMEOUT).expect("hung"), Ok(()));
     assert_eq!(group.wait(), Ok(()));
     assert_eq!(group.stats().fired, 3);
     assert_eq!(

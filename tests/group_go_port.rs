@@ -4,6 +4,7 @@
 //! `Group::cancel()`, a context deadline to `Builder::deadline`, and Go's
 //! "must not call Wait twice / Schedule after Wait" panics to the stronger
 //! Rust contract: `wait()` may be called again and the group stays usable.
+//! (TestGroupScheduleNoTasks counts threads: it is in `group_threads.rs`.)
 //!
 //! Timing bounds: lower bounds ("never early") are exact; upper bounds are
 //! generous, for a loaded 2-core CI machine.
@@ -12,15 +13,15 @@
 // which work only inside a loom model (`loom-tests/` has those).
 #![cfg(not(feature = "loom"))]
 
-mod common;
+mod support;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{DropCounter, SOON};
 use schedgroup::{Error, Group};
+use support::{far_past, wait_for, within, DropCounter, STEP_TIMEOUT};
 
 const MS: Duration = Duration::from_millis(1);
 
@@ -33,7 +34,6 @@ const MS: Duration = Duration::from_millis(1);
 /// of three attempts (a scheduler that is really late fails all three).
 #[test]
 fn scheduling_five_tasks_arrive_in_order_and_spread() {
-    let _gate = common::shared();
     let mut misses = Vec::new();
     for _attempt in 0..3 {
         match five_tasks_spread() {
@@ -69,7 +69,7 @@ fn five_tasks_spread() -> Result<(), String> {
     let mut last: Option<Instant> = None;
     for expected in 0..N {
         let (i, started) = rx
-            .recv_timeout(SOON + SPREAD * N as u32)
+            .recv_timeout(STEP_TIMEOUT + SPREAD * N as u32)
             .unwrap_or_else(|e| panic!("task {expected} never ran: {e}"));
         assert_eq!(i, expected, "tasks arrived out of order");
         assert!(
@@ -97,7 +97,6 @@ fn five_tasks_spread() -> Result<(), String> {
 /// says Canceled.
 #[test]
 fn cancel_before_any_schedule_runs_nothing() {
-    let _gate = common::shared();
     let group = Group::new();
     group.cancel();
     let ran = Arc::new(AtomicBool::new(false));
@@ -117,7 +116,9 @@ fn cancel_before_any_schedule_runs_nothing() {
     }
     let waited = {
         let group = group.clone();
-        common::within("wait on a canceled group", SOON, move || group.wait())
+        within("wait on a canceled group", STEP_TIMEOUT, move || {
+            group.wait()
+        })
     };
     assert_eq!(waited, Err(Error::Canceled));
     assert!(!ran.load(Ordering::SeqCst), "a task ran after cancel");
@@ -127,7 +128,6 @@ fn cancel_before_any_schedule_runs_nothing() {
 /// deadline in the past both run at once.
 #[test]
 fn past_deadlines_run_at_once() {
-    let _gate = common::shared();
     let group = Group::new();
     let count = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
@@ -138,17 +138,14 @@ fn past_deadlines_run_at_once() {
         }
     };
     group.delay(Duration::ZERO, signal(&count));
+    group.schedule(far_past(start, Duration::from_secs(1)), signal(&count));
     group.schedule(
-        common::far_past(start, Duration::from_secs(1)),
-        signal(&count),
-    );
-    group.schedule(
-        common::far_past(start, Duration::from_secs(3600 * 24 * 365)),
+        far_past(start, Duration::from_secs(3600 * 24 * 365)),
         signal(&count),
     );
     let waited = {
         let group = group.clone();
-        common::within("wait for past tasks", SOON, move || group.wait())
+        within("wait for past tasks", STEP_TIMEOUT, move || group.wait())
     };
     assert_eq!(waited, Ok(()));
     assert_eq!(count.load(Ordering::SeqCst), 3);
@@ -164,7 +161,6 @@ fn past_deadlines_run_at_once() {
 /// rest: later schedules drop their closures and nothing more runs.
 #[test]
 fn cancel_in_the_middle_of_a_stream_stops_the_rest() {
-    let _gate = common::shared();
     let group = Group::new();
     let count = Arc::new(AtomicUsize::new(0));
     let drops = DropCounter::new();
@@ -178,7 +174,7 @@ fn cancel_in_the_middle_of_a_stream_stops_the_rest() {
             tx.send(i).expect("a task ran after the group was canceled");
         });
         if i <= 5 {
-            assert_eq!(rx.recv_timeout(SOON), Ok(i), "task {i} did not run");
+            assert_eq!(rx.recv_timeout(STEP_TIMEOUT), Ok(i), "task {i} did not run");
         } else {
             assert_eq!(drops.dropped(), i + 1, "closure {i} not dropped");
         }
@@ -188,7 +184,7 @@ fn cancel_in_the_middle_of_a_stream_stops_the_rest() {
     }
     let waited = {
         let group = group.clone();
-        common::within("wait after cancel", SOON, move || group.wait())
+        within("wait after cancel", STEP_TIMEOUT, move || group.wait())
     };
     assert_eq!(waited, Err(Error::Canceled));
     assert_eq!(count.load(Ordering::SeqCst), 6);
@@ -202,7 +198,6 @@ fn cancel_in_the_middle_of_a_stream_stops_the_rest() {
 /// queued for the worker) are dropped unrun.
 #[test]
 fn cancel_from_inside_a_task_stops_pending_and_queued_tasks() {
-    let _gate = common::shared();
     let group = Group::builder().max_concurrency(1).build();
     let ran = Arc::new(Mutex::new(Vec::new()));
     let drops = DropCounter::new();
@@ -218,7 +213,7 @@ fn cancel_from_inside_a_task_stops_pending_and_queued_tasks() {
     }
     let waited = {
         let group = group.clone();
-        common::within("wait for the stream", SOON, move || group.wait())
+        within("wait for the stream", STEP_TIMEOUT, move || group.wait())
     };
     assert_eq!(waited, Err(Error::Canceled));
     assert_eq!(*ran.lock().unwrap(), [1, 2, 3]);
@@ -230,7 +225,6 @@ fn cancel_from_inside_a_task_stops_pending_and_queued_tasks() {
 /// after the group's deadline never does, and `wait` says so.
 #[test]
 fn group_deadline_gives_deadline_exceeded() {
-    let _gate = common::shared();
     let group = Group::builder()
         .deadline(Instant::now() + Duration::from_secs(1))
         .build();
@@ -245,16 +239,22 @@ fn group_deadline_gives_deadline_exceeded() {
             late_ran.store(true, Ordering::SeqCst);
         });
     }
-    assert_eq!(rx.recv_timeout(SOON), Ok(()), "the task due now never ran");
+    assert_eq!(
+        rx.recv_timeout(STEP_TIMEOUT),
+        Ok(()),
+        "the task due now never ran"
+    );
     let waited = {
         let group = group.clone();
-        common::within("wait for the deadline", 2 * SOON, move || group.wait())
+        within("wait for the deadline", 2 * STEP_TIMEOUT, move || {
+            group.wait()
+        })
     };
     assert_eq!(waited, Err(Error::DeadlineExceeded));
     assert!(!late_ran.load(Ordering::SeqCst));
     // The driver drops it, just after telling waiters: promptly, though not
     // necessarily before `wait` returns.
-    common::wait_for("the late closure to be dropped", SOON, || {
+    wait_for("the late closure to be dropped", STEP_TIMEOUT, || {
         drops.dropped() == 1
     });
     assert!(!late_ran.load(Ordering::SeqCst));
@@ -269,9 +269,8 @@ fn group_deadline_gives_deadline_exceeded() {
 /// A deadline already past stops the group at once.
 #[test]
 fn group_deadline_in_the_past_stops_at_once() {
-    let _gate = common::shared();
     let group = Group::builder()
-        .deadline(common::far_past(Instant::now(), Duration::from_secs(10)))
+        .deadline(far_past(Instant::now(), Duration::from_secs(10)))
         .build();
     let ran = Arc::new(AtomicBool::new(false));
     let r = ran.clone();
@@ -280,7 +279,9 @@ fn group_deadline_in_the_past_stops_at_once() {
     });
     let waited = {
         let group = group.clone();
-        common::within("wait on an expired group", SOON, move || group.wait())
+        within("wait on an expired group", STEP_TIMEOUT, move || {
+            group.wait()
+        })
     };
     assert_eq!(waited, Err(Error::DeadlineExceeded));
     thread::sleep(Duration::from_millis(300));
@@ -290,7 +291,6 @@ fn group_deadline_in_the_past_stops_at_once() {
 /// Go: TestGroupWaitNoContext. Both tasks complete before `wait` returns Ok.
 #[test]
 fn wait_without_cancellation() {
-    let _gate = common::shared();
     let group = Group::new();
     let (tx, rx) = mpsc::channel();
     let tx2 = tx.clone();
@@ -298,7 +298,9 @@ fn wait_without_cancellation() {
     group.delay(50 * MS, move || tx2.send(()).unwrap());
     let waited = {
         let group = group.clone();
-        common::within("wait without cancellation", SOON, move || group.wait())
+        within("wait without cancellation", STEP_TIMEOUT, move || {
+            group.wait()
+        })
     };
     assert_eq!(waited, Ok(()));
     // Both had run by the time `wait` returned.
@@ -306,62 +308,17 @@ fn wait_without_cancellation() {
     assert!(rx.try_recv().is_ok());
 }
 
-/// Go: TestGroupScheduleNoTasks. 8 threads × 1024 rounds of a new group
-/// and `wait` with nothing scheduled: no hang, and no thread left behind.
-#[test]
-fn many_groups_with_no_tasks_neither_hang_nor_leak_threads() {
-    let _gate = common::exclusive();
-    let before = common::tid_set();
-    let total_before = common::count_threads();
-    common::within(
-        "8 x 1024 new-group-then-wait",
-        Duration::from_secs(120),
-        || {
-            let threads: Vec<_> = (0..8)
-                .map(|_| {
-                    thread::spawn(|| {
-                        for _ in 0..1024 {
-                            let group = Group::new();
-                            assert_eq!(group.wait(), Ok(()));
-                        }
-                    })
-                })
-                .collect();
-            for t in threads {
-                t.join().unwrap();
-            }
-        },
-    );
-    let mut leaked = Vec::new();
-    common::wait_for("the groups' threads to exit", SOON, || {
-        leaked = common::leaked_since(&before);
-        leaked.is_empty()
-    });
-    assert_eq!(common::count_named(common::DRIVER_COMM), 0);
-    assert_eq!(common::count_named(common::WORKER_COMM), 0);
-    // The harness's own threads come and go: allow for one per test slot
-    // that may have started meanwhile (they are named after tests).
-    let slots = thread::available_parallelism().map_or(1, |n| n.get());
-    let total_after = common::count_threads();
-    assert!(
-        total_after <= total_before + slots,
-        "threads: {total_before} before, {total_after} after: {:?}",
-        common::threads()
-    );
-}
-
 /// Go: TestGroupWaitAfterScheduled. `wait` after every task is done.
 #[test]
 fn wait_after_all_tasks_are_done() {
-    let _gate = common::shared();
     let group = Group::new();
     let (tx, rx) = mpsc::channel();
     group.schedule(Instant::now(), move || tx.send(()).unwrap());
-    assert_eq!(rx.recv_timeout(SOON), Ok(()));
+    assert_eq!(rx.recv_timeout(STEP_TIMEOUT), Ok(()));
     thread::sleep(Duration::from_millis(100));
     let waited = {
         let group = group.clone();
-        common::within("wait after all done", SOON, move || group.wait())
+        within("wait after all done", STEP_TIMEOUT, move || group.wait())
     };
     assert_eq!(waited, Ok(()));
 }
@@ -370,7 +327,6 @@ fn wait_after_all_tasks_are_done() {
 /// into the Rust contract: `wait` may be repeated and the group stays usable.
 #[test]
 fn wait_twice_then_schedule_again() {
-    let _gate = common::shared();
     let group = Group::new();
     assert_eq!(group.wait(), Ok(()));
     assert_eq!(group.wait(), Ok(()));
@@ -379,7 +335,7 @@ fn wait_twice_then_schedule_again() {
     group.schedule(Instant::now(), move || r.store(true, Ordering::SeqCst));
     let waited = {
         let group = group.clone();
-        common::within("wait after reuse", SOON, move || group.wait())
+        within("wait after reuse", STEP_TIMEOUT, move || group.wait())
     };
     assert_eq!(waited, Ok(()));
     assert!(ran.load(Ordering::SeqCst));
@@ -390,7 +346,6 @@ fn wait_twice_then_schedule_again() {
 /// order, run in deadline order.
 #[test]
 fn example_wait_runs_in_deadline_order() {
-    let _gate = common::shared();
     let group = Group::new();
     let out = Arc::new(Mutex::new(Vec::new()));
     for n in [3u32, 1, 2] {
@@ -399,7 +354,7 @@ fn example_wait_runs_in_deadline_order() {
     }
     let waited = {
         let group = group.clone();
-        common::within("example wait", SOON, move || group.wait())
+        within("example wait", STEP_TIMEOUT, move || group.wait())
     };
     assert_eq!(waited, Ok(()));
     assert_eq!(*out.lock().unwrap(), [1, 2, 3]);
@@ -409,7 +364,6 @@ fn example_wait_runs_in_deadline_order() {
 /// in order; the one after it never does.
 #[test]
 fn example_cancelation_by_deadline() {
-    let _gate = common::shared();
     let start = Instant::now();
     let group = Group::builder()
         .deadline(start + Duration::from_millis(1500))
@@ -424,7 +378,9 @@ fn example_cancelation_by_deadline() {
     group.schedule(start + 100 * MS, push("hello"));
     let waited = {
         let group = group.clone();
-        common::within("example cancelation", 2 * SOON, move || group.wait())
+        within("example cancelation", 2 * STEP_TIMEOUT, move || {
+            group.wait()
+        })
     };
     assert_eq!(waited, Err(Error::DeadlineExceeded));
     assert!(start.elapsed() >= Duration::from_millis(1500));

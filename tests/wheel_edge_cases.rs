@@ -7,6 +7,9 @@ use std::sync::Arc;
 
 use schedgroup::{Key, Wheel};
 
+mod support;
+use support::Rng;
+
 /// Advances and returns what was handed over, in order.
 fn advance<T>(wheel: &mut Wheel<T>, to: u64) -> Vec<(Key, T)> {
     let mut out = Vec::new();
@@ -17,25 +20,6 @@ fn advance<T>(wheel: &mut Wheel<T>, to: u64) -> Vec<(Key, T)> {
 /// Advances and returns only the values handed over, in order.
 fn values<T>(wheel: &mut Wheel<T>, to: u64) -> Vec<T> {
     advance(wheel, to).into_iter().map(|(_, v)| v).collect()
-}
-
-/// xorshift64*: deterministic pseudo-random ticks without a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// A tick of any magnitude: a random bit width, then random bits, so
-    /// small and huge deadlines are equally likely.
-    fn tick(&mut self) -> u64 {
-        let bits = self.next() % 65;
-        self.next().checked_shr(64 - bits as u32).unwrap_or(0)
-    }
 }
 
 /// Starting from a wheel at `now`, inserts one entry per deadline (each
@@ -387,12 +371,12 @@ fn next_deadline_is_a_lower_bound_and_none_iff_empty() {
     assert_eq!(wheel.next_deadline(), None);
 
     // The same against a brute-force minimum over a long mixed sequence.
-    let mut rng = Rng(0x5eed);
+    let mut rng = Rng::new(0x5eed);
     let mut pending: Vec<(Key, u64)> = Vec::new();
     for step in 0..5_000 {
         match rng.next() % 4 {
             0 | 1 => {
-                let d = wheel.now().saturating_add(rng.tick());
+                let d = wheel.now().saturating_add(rng.any_magnitude());
                 pending.push((wheel.insert(d, ()), d));
             }
             2 if !pending.is_empty() => {
@@ -400,7 +384,7 @@ fn next_deadline_is_a_lower_bound_and_none_iff_empty() {
                 assert!(wheel.remove(key).is_some());
             }
             _ => {
-                let to = wheel.now().saturating_add(rng.tick() >> 8);
+                let to = wheel.now().saturating_add(rng.any_magnitude() >> 8);
                 wheel.advance(to, |_, _| {});
                 pending.retain(|&(_, d)| d > to);
             }
@@ -422,13 +406,13 @@ fn next_deadline_is_a_lower_bound_and_none_iff_empty() {
 #[test]
 fn advance_order_is_non_decreasing_across_all_levels() {
     let mut wheel = Wheel::new();
-    let mut rng = Rng(42);
+    let mut rng = Rng::new(42);
     wheel.advance(rng.next() >> 4, |_, _| {});
     let now = wheel.now();
     let deadlines: Vec<u64> = (0..5_000)
         .map(|i| match i % 3 {
-            0 => now.saturating_add(rng.tick()),
-            1 => now.saturating_sub(rng.tick()), // overdue
+            0 => now.saturating_add(rng.any_magnitude()),
+            1 => now.saturating_sub(rng.any_magnitude()), // overdue
             _ => rng.next(),
         })
         .collect();
@@ -583,7 +567,7 @@ fn advancing_across_huge_spans_is_cheap() {
     // comes out once, in the very advance it became due in.
     const STEP: u64 = u64::MAX / 10_001;
     let mut wheel = Wheel::new();
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     let mut calls = 0u64;
     let mut previous = None;
     for i in 0..10_000u64 {
@@ -609,9 +593,9 @@ fn driver_wakeups_are_bounded_by_entries_times_levels() {
     // must hand something over or cascade (at most once per level per
     // entry), and every entry must come out exactly at its deadline.
     let mut wheel = Wheel::new();
-    let mut rng = Rng(99);
+    let mut rng = Rng::new(99);
     for _ in 0..1_000 {
-        let d = rng.tick();
+        let d = rng.any_magnitude();
         wheel.insert(d, d);
     }
     let mut wakeups = 0;

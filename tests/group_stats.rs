@@ -10,17 +10,16 @@
 // which work only inside a loom model (`loom-tests/` has those).
 #![cfg(not(feature = "loom"))]
 
+mod support;
+
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::Duration;
 
 use schedgroup::{Error, Group, Lateness, ManualClock, Stats};
-
-mod common;
-use common::{
-    advance, quiet_intentional_panics, wait_patiently as wait_within, watchdog as within,
-    INTENTIONAL, PATIENCE as SOON,
+use support::{
+    advance, quiet_intentional_panics, wait_within, within, DropCounter, INTENTIONAL, STEP_TIMEOUT,
 };
 
 const MS: Duration = Duration::from_millis(1);
@@ -48,7 +47,7 @@ fn blocker() -> (
     let (release_tx, release_rx) = mpsc::channel::<()>();
     let task = move || {
         started_tx.send(()).unwrap();
-        release_rx.recv_timeout(SOON).unwrap();
+        release_rx.recv_timeout(STEP_TIMEOUT).unwrap();
     };
     (task, started_rx, release_tx)
 }
@@ -99,7 +98,7 @@ fn counters_are_exact_on_a_manual_clock() {
 
     group.cancel();
     assert_eq!(counters(&group.stats()), (0, 0, 10, 5, 2));
-    assert_eq!(wait_within(&group), Err(Error::Canceled));
+    assert_eq!(wait_within(&group, STEP_TIMEOUT), Err(Error::Canceled));
 }
 
 /// Tasks a manual `advance` fires are taken at their deadline: every
@@ -163,10 +162,12 @@ fn a_task_in_progress_is_running() {
         let clock = clock.clone();
         thread::spawn(move || clock.advance(10 * MS))
     };
-    started.recv_timeout(SOON).expect("the task never started");
+    started
+        .recv_timeout(STEP_TIMEOUT)
+        .expect("the task never started");
     assert_eq!(counters(&group.stats()), (1, 1, 1, 0, 0));
     release.send(()).unwrap();
-    within("advance", move || advancing.join().unwrap());
+    within("advance", STEP_TIMEOUT, move || advancing.join().unwrap());
     assert_eq!(counters(&group.stats()), (1, 0, 1, 0, 0));
 }
 
@@ -190,11 +191,11 @@ fn queued_tasks_count_as_running() {
         thread::spawn(move || clock.advance(10 * MS))
     };
     started
-        .recv_timeout(SOON)
+        .recv_timeout(STEP_TIMEOUT)
         .expect("the blocker never started");
     let stats = group.stats();
     release.send(()).unwrap();
-    within("advance", move || advancing.join().unwrap());
+    within("advance", STEP_TIMEOUT, move || advancing.join().unwrap());
     assert_eq!(counters(&stats), (0, 4, 4, 0, 0));
 }
 
@@ -210,9 +211,9 @@ fn group_cancel_counts_pending_and_queued_tasks() {
     let (task, started, release) = blocker();
     group.delay(10 * MS, task);
     let queued_ran = Arc::new(AtomicUsize::new(0));
-    let queued_dropped = Arc::new(AtomicUsize::new(0));
+    let queued_dropped = DropCounter::new();
     for _ in 0..3 {
-        let (ran, guard) = (queued_ran.clone(), CountOnDrop(queued_dropped.clone()));
+        let (ran, guard) = (queued_ran.clone(), queued_dropped.token());
         group.delay(10 * MS, move || {
             let _guard = guard;
             ran.fetch_add(1, Ordering::SeqCst);
@@ -227,14 +228,14 @@ fn group_cancel_counts_pending_and_queued_tasks() {
         thread::spawn(move || clock.advance(10 * MS))
     };
     started
-        .recv_timeout(SOON)
+        .recv_timeout(STEP_TIMEOUT)
         .expect("the blocker never started");
     group.cancel();
     release.send(()).unwrap();
-    within("advance", move || advancing.join().unwrap());
-    assert_eq!(wait_within(&group), Err(Error::Canceled));
+    within("advance", STEP_TIMEOUT, move || advancing.join().unwrap());
+    assert_eq!(wait_within(&group, STEP_TIMEOUT), Err(Error::Canceled));
     assert_eq!(queued_ran.load(Ordering::SeqCst), 0, "a queued task ran");
-    assert_eq!(queued_dropped.load(Ordering::SeqCst), 3);
+    assert_eq!(queued_dropped.dropped(), 3);
     // 4 fired (the blocker and the 3 queued); 1 + 5 + 3 never ran.
     assert_eq!(counters(&group.stats()), (0, 0, 4, 9, 0));
 }
@@ -253,7 +254,10 @@ fn deadline_drops_count_as_canceled() {
     }
     advance(&clock, 60 * MS);
     advance(&clock, 60 * MS);
-    assert_eq!(wait_within(&group), Err(Error::DeadlineExceeded));
+    assert_eq!(
+        wait_within(&group, STEP_TIMEOUT),
+        Err(Error::DeadlineExceeded)
+    );
     assert_eq!(counters(&group.stats()), (0, 0, 1, 4, 0));
 }
 
@@ -288,7 +292,7 @@ fn real_time_summary_is_consistent() {
             ran.fetch_add(1, Ordering::SeqCst);
         });
     }
-    assert_eq!(wait_within(&group), Ok(()));
+    assert_eq!(wait_within(&group, STEP_TIMEOUT), Ok(()));
     let stats = group.stats();
     assert_eq!(ran.load(Ordering::SeqCst), 500);
     assert_eq!(counters(&stats), (0, 0, 500, 0, 0));
@@ -315,7 +319,7 @@ fn panics_are_counted() {
     }
     let d = done.clone();
     group.delay(MS, move || d.store(true, Ordering::SeqCst));
-    let waited = wait_within(&group);
+    let waited = wait_within(&group, STEP_TIMEOUT);
     assert!(
         matches!(waited, Err(Error::Panicked { count: 4, .. })),
         "{waited:?}"
@@ -324,15 +328,6 @@ fn panics_are_counted() {
     let stats = group.stats();
     assert_eq!(counters(&stats), (0, 0, 13, 0, 4));
     assert_eq!(stats.lateness.samples, 13);
-}
-
-/// Counts drops of its clones' closures.
-struct CountOnDrop(Arc<AtomicUsize>);
-
-impl Drop for CountOnDrop {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
 }
 
 #[test]

@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use schedgroup::{ManualClock, Queue};
 
-mod common;
-use common::{advance, watchdog, DropCounter, Rng, INTENTIONAL, PATIENCE};
+mod support;
+use support::{advance, within, Bomb, DropCounter, DropToken, Rng, STEP_TIMEOUT};
 
 const MS: Duration = Duration::from_millis(1);
 const HOUR: Duration = Duration::from_secs(3600);
@@ -97,7 +97,7 @@ fn extreme_deadlines_are_accepted() {
     queue.insert(3, Duration::MAX);
     queue.insert_at(
         1,
-        common::far_past(clock.now(), Duration::from_secs(1 << 40)),
+        support::far_past(clock.now(), Duration::from_secs(1 << 40)),
     );
     queue.insert_at(2, clock.now());
     advance(&clock, Duration::ZERO);
@@ -130,15 +130,9 @@ fn dropping_the_queue_drops_every_value_pending_or_expired() {
 /// every other value is still dropped.
 #[test]
 fn dropping_a_queue_with_panicking_values_contains_the_panics() {
-    common::quiet_intentional_panics();
-    struct Bomb;
-    impl Drop for Bomb {
-        fn drop(&mut self) {
-            panic!("{INTENTIONAL}: a value's drop");
-        }
-    }
+    support::quiet_intentional_panics();
     let drops = DropCounter::new();
-    let queue: Queue<(Option<Bomb>, common::DropToken)> = Queue::new();
+    let queue: Queue<(Option<Bomb>, DropToken)> = Queue::new();
     for i in 0..10 {
         let bomb = (i % 3 == 0).then(|| Bomb);
         queue.insert((bomb, drops.token()), HOUR);
@@ -154,14 +148,15 @@ fn recv_blocks_until_a_value_expires() {
     let start = Instant::now();
     queue.insert("a", 30 * MS);
     let q = queue.clone();
-    let value = watchdog("recv", move || q.recv());
+    let value = within("recv", STEP_TIMEOUT, move || q.recv());
     assert_eq!(value, "a");
     assert!(start.elapsed() >= 30 * MS, "came back early");
     assert_eq!(queue.recv_timeout(5 * MS), None);
     queue.insert("b", 5 * MS);
     let q = queue.clone();
     assert_eq!(
-        watchdog("recv_timeout", move || q.recv_timeout(PATIENCE)),
+        within("recv_timeout", STEP_TIMEOUT, move || q
+            .recv_timeout(STEP_TIMEOUT)),
         Some("b")
     );
 }
@@ -194,7 +189,7 @@ fn each_value_goes_to_exactly_one_receiver() {
         queue.insert_at((value, deadline), deadline);
     }
     for receiver in receivers {
-        watchdog("a receiver", move || receiver.join().unwrap());
+        within("a receiver", STEP_TIMEOUT, move || receiver.join().unwrap());
     }
     let received = received.lock().unwrap();
     assert_eq!(received.len(), VALUES, "lost or duplicated values");
@@ -207,7 +202,7 @@ fn recv_async_under_block_on_and_tokio() {
     let queue = Queue::new();
     queue.insert(1, 10 * MS);
     let q = queue.clone();
-    let value = watchdog("block_on", move || {
+    let value = within("block_on", STEP_TIMEOUT, move || {
         futures::executor::block_on(q.recv_async())
     });
     assert_eq!(value, 1);
@@ -262,7 +257,7 @@ fn a_dropped_recv_async_passes_its_value_on() {
         .poll(&mut Context::from_waker(&second_waker))
         .is_pending());
     queue.insert(5, MS);
-    common::wait_for("the first receiver to be woken", PATIENCE, &first_woken);
+    support::wait_for("the first receiver to be woken", STEP_TIMEOUT, &first_woken);
     assert!(!second_woken(), "both woken for one value");
     drop(first);
     assert!(

@@ -1,109 +1,32 @@
-//! `ManualClock`: time that moves only when a test says so.
+//! `ManualClock`: time that moves only when a test says so; `advance` runs
+//! what falls due, at its exact instant, in deadline order, and returns once
+//! it has finished.
 //!
 //! Everything here is exact: tasks record `clock.now()` when they start, and
 //! the tests compare those instants (as offsets from the clock's start) with
 //! the deadlines, and the order of starts and ends with deadline order. Real
 //! time appears only as "nothing happens while we sleep" and as watchdogs.
+//!
+//! The clock's extremes are in `group_manual_clock_extremes.rs`.
 
 // Builds groups: under `--features loom` their threads and locks are loom's,
 // which work only inside a loom model (`loom-tests/` has those).
 #![cfg(not(feature = "loom"))]
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+mod support;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use schedgroup::{Error, Group, ManualClock};
-
-mod common;
-use common::{advance, watchdog as within, PATIENCE as SOON};
+use schedgroup::{Group, ManualClock};
+use support::manual::{at_ms, manual_group, Event, Log};
+use support::{advance, within, Rng, STEP_TIMEOUT};
 
 const MS: Duration = Duration::from_millis(1);
 const SEC: Duration = Duration::from_secs(1);
 const HOUR: Duration = Duration::from_secs(3600);
-
-/// What tasks did, as offsets of the manual clock from its start.
-#[derive(Clone)]
-struct Log {
-    clock: ManualClock,
-    start: Instant,
-    events: Arc<Mutex<Vec<Event>>>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-enum Event {
-    Start(String, Duration),
-    End(String, Duration),
-}
-
-impl Log {
-    fn new(clock: &ManualClock) -> Log {
-        Log {
-            clock: clock.clone(),
-            start: clock.now(),
-            events: Arc::default(),
-        }
-    }
-
-    fn now(&self) -> Duration {
-        self.clock.now() - self.start
-    }
-
-    fn start(&self, name: &str) {
-        let at = self.now();
-        self.events
-            .lock()
-            .unwrap()
-            .push(Event::Start(name.into(), at));
-    }
-
-    fn end(&self, name: &str) {
-        let at = self.now();
-        self.events
-            .lock()
-            .unwrap()
-            .push(Event::End(name.into(), at));
-    }
-
-    /// A task that records its start and its end.
-    fn task(&self, name: &str) -> impl FnOnce() + Send + 'static {
-        let (log, name) = (self.clone(), name.to_string());
-        move || {
-            log.start(&name);
-            log.end(&name);
-        }
-    }
-
-    /// The starts so far, in order: (name, manual offset).
-    fn starts(&self) -> Vec<(String, Duration)> {
-        self.events
-            .lock()
-            .unwrap()
-            .iter()
-            .filter_map(|event| match event {
-                Event::Start(name, at) => Some((name.clone(), *at)),
-                Event::End(..) => None,
-            })
-            .collect()
-    }
-
-    fn events(&self) -> Vec<Event> {
-        self.events.lock().unwrap().clone()
-    }
-}
-
-/// `[("a", 10)]` -> `[("a", 10 ms)]`.
-fn at_ms(expected: &[(&str, u64)]) -> Vec<(String, Duration)> {
-    expected
-        .iter()
-        .map(|&(name, ms)| (name.to_string(), Duration::from_millis(ms)))
-        .collect()
-}
-
-fn manual_group(clock: &ManualClock) -> Group {
-    Group::builder().clock(clock.clone()).build()
-}
 
 /// `delay` and `schedule` count from the manual now, even after the clock
 /// has moved far from real time, and real time passing runs nothing.
@@ -230,13 +153,10 @@ fn advance_runs_instants_in_order_and_one_at_a_time() {
         .clock(clock.clone())
         .max_concurrency(4)
         .build();
-    let mut seed = 0x2545_f491_u64;
+    let mut rng = Rng::new(0x2545_f491);
     let mut deadlines = Vec::new();
     for i in 0..120 {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        let ms = seed % 41 * 5; // 0..=200 ms, on 41 distinct instants
+        let ms = rng.below(41) * 5; // 0..=200 ms, on 41 distinct instants
         deadlines.push(ms);
         let (log, name) = (log.clone(), format!("{i}@{ms}"));
         group.delay(Duration::from_millis(ms), move || {
@@ -306,14 +226,14 @@ fn tasks_due_when_advance_is_called_see_their_own_instant() {
         group.delay(Duration::ZERO, move || {
             log.start("first");
             started_tx.send(()).unwrap();
-            release_rx.recv_timeout(SOON).unwrap();
+            release_rx.recv_timeout(STEP_TIMEOUT).unwrap();
             log.end("first");
         });
     }
     group.delay(Duration::ZERO, log.task("second"));
     group.delay(10 * MS, log.task("later"));
     started_rx
-        .recv_timeout(SOON)
+        .recv_timeout(STEP_TIMEOUT)
         .expect("the driver never fired");
     let advancing = {
         let clock = clock.clone();
@@ -321,7 +241,7 @@ fn tasks_due_when_advance_is_called_see_their_own_instant() {
     };
     thread::sleep(30 * MS);
     release_tx.send(()).unwrap();
-    within("advance", move || advancing.join().unwrap());
+    within("advance", STEP_TIMEOUT, move || advancing.join().unwrap());
     assert_eq!(
         log.starts(),
         at_ms(&[("first", 0), ("second", 0), ("later", 10)])
@@ -388,189 +308,6 @@ fn one_clock_drives_several_groups_in_global_deadline_order() {
     }
 }
 
-/// Deadlines an hour and a day out sit on the wheel's upper levels; the
-/// clock still stops at each exact deadline, not at a slot boundary.
-#[test]
-fn far_deadlines_run_at_their_exact_instant() {
-    let clock = ManualClock::new();
-    let log = Log::new(&clock);
-    let group = manual_group(&clock);
-    group.delay(HOUR, log.task("hour"));
-    group.delay(HOUR + MS, log.task("hour+1ms"));
-    group.delay(25 * HOUR + 7 * MS, log.task("day"));
-    advance(&clock, HOUR - MS);
-    assert_eq!(log.starts(), []);
-    advance(&clock, MS);
-    assert_eq!(log.starts(), [("hour".to_string(), HOUR)]);
-    advance(&clock, 30 * HOUR);
-    assert_eq!(
-        log.starts(),
-        [
-            ("hour".to_string(), HOUR),
-            ("hour+1ms".to_string(), HOUR + MS),
-            ("day".to_string(), 25 * HOUR + 7 * MS),
-        ]
-    );
-    assert_eq!(log.now(), 31 * HOUR);
-}
-
-/// `advance(Duration::ZERO)` runs what is due now (a zero delay) and
-/// returns after it finished.
-#[test]
-fn advance_by_zero_runs_what_is_due_now() {
-    let clock = ManualClock::new();
-    let group = manual_group(&clock);
-    let done = Arc::new(AtomicUsize::new(0));
-    for _ in 0..10 {
-        let done = done.clone();
-        group.delay(Duration::ZERO, move || {
-            thread::sleep(MS);
-            done.fetch_add(1, Ordering::SeqCst);
-        });
-    }
-    advance(&clock, Duration::ZERO);
-    assert_eq!(done.load(Ordering::SeqCst), 10);
-    assert_eq!(group.len(), 0);
-}
-
-/// The builder's deadline is on the manual clock: the group runs until
-/// `advance` passes it, then stops with `DeadlineExceeded`, dropping the
-/// task due later.
-#[test]
-fn builder_deadline_is_measured_on_the_manual_clock() {
-    let clock = ManualClock::new();
-    let log = Log::new(&clock);
-    let group = Group::builder()
-        .clock(clock.clone())
-        .deadline(clock.now() + 10 * SEC)
-        .build();
-    group.delay(5 * SEC, log.task("early"));
-    let late_dropped = Arc::new(AtomicBool::new(false));
-    {
-        let guard = SetOnDrop(late_dropped.clone());
-        let log = log.clone();
-        group.delay(20 * SEC, move || {
-            let _guard = guard;
-            log.start("late");
-        });
-    }
-    // Real time passing does not reach a manual deadline.
-    thread::sleep(30 * MS);
-    assert_eq!(group.wait_timeout(MS), Ok(false));
-    advance(&clock, 5 * SEC);
-    assert_eq!(log.starts(), [("early".to_string(), 5 * SEC)]);
-    assert_eq!(group.wait_timeout(20 * MS), Ok(false), "stopped early");
-    advance(&clock, 6 * SEC);
-    let waited = {
-        let group = group.clone();
-        within("wait after the manual deadline", move || group.wait())
-    };
-    assert_eq!(waited, Err(Error::DeadlineExceeded));
-    assert!(late_dropped.load(Ordering::SeqCst), "late closure kept");
-    assert_eq!(group.len(), 0);
-    advance(&clock, 20 * SEC);
-    assert_eq!(log.starts(), [("early".to_string(), 5 * SEC)]);
-}
-
-/// One `advance` that spans both the group's deadline and a later task: the
-/// group must stop at its deadline, so the later task never runs (as under
-/// real time, where the driver checks the deadline before firing).
-///
-/// The driver also applies the deadline when woken; here it is parked (50
-/// ms of quiet) and the task is on the wheel's first level, so only
-/// `advance` itself can stop the group in time.
-#[test]
-fn one_advance_past_the_deadline_runs_nothing_due_after_it() {
-    let clock = ManualClock::new();
-    let log = Log::new(&clock);
-    let group = Group::builder()
-        .clock(clock.clone())
-        .deadline(clock.now() + 10 * MS)
-        .build();
-    group.delay(20 * MS, log.task("after the deadline"));
-    thread::sleep(50 * MS); // the driver parks
-    advance(&clock, 30 * MS);
-    let waited = {
-        let group = group.clone();
-        within("wait after the manual deadline", move || group.wait())
-    };
-    assert_eq!(waited, Err(Error::DeadlineExceeded));
-    assert_eq!(log.starts(), []);
-}
-
-/// "A span past the end of time saturates": with a task an hour out it
-/// runs it and returns, with time pinned at the end.
-#[test]
-fn advance_by_duration_max_saturates() {
-    let clock = ManualClock::new();
-    let log = Log::new(&clock);
-    let group = manual_group(&clock);
-    group.delay(HOUR, log.task("hour"));
-    advance(&clock, Duration::MAX);
-    assert_eq!(log.starts(), [("hour".to_string(), HOUR)]);
-    assert!(log.now() >= Duration::from_secs(500 * 365 * 24 * 3600));
-}
-
-/// `delay(Duration::MAX)` means "never"; `advance(Duration::MAX)` must still
-/// return (it saturates) instead of spinning on a deadline it cannot reach.
-#[test]
-fn advance_by_duration_max_with_a_never_task_returns() {
-    let clock = ManualClock::new();
-    let group = manual_group(&clock);
-    let ran = Arc::new(AtomicBool::new(false));
-    let r = ran.clone();
-    group.delay(Duration::MAX, move || r.store(true, Ordering::SeqCst));
-    advance(&clock, Duration::MAX);
-    assert!(!ran.load(Ordering::SeqCst));
-    assert_eq!(group.len(), 1);
-}
-
-/// A dropped group's tasks are forgotten by the clock: they do not run and
-/// advancing past them neither hangs nor disturbs the other groups.
-#[test]
-fn dropped_groups_are_forgotten() {
-    let clock = ManualClock::new();
-    let log = Log::new(&clock);
-    let gone = manual_group(&clock);
-    let kept = manual_group(&clock);
-    gone.delay(10 * MS, log.task("gone"));
-    kept.delay(20 * MS, log.task("kept"));
-    drop(gone);
-    advance(&clock, 30 * MS);
-    assert_eq!(log.starts(), at_ms(&[("kept", 20)]));
-}
-
-/// Clones of a clock share one time: a group built on one clone is driven
-/// by advancing another.
-#[test]
-fn clones_share_one_time() {
-    let clock = ManualClock::new();
-    let other = clock.clone();
-    let log = Log::new(&clock);
-    let group = Group::builder().clock(other.clone()).build();
-    for (name, secs) in [("c", 30), ("a", 10), ("b", 20)] {
-        group.delay(Duration::from_secs(secs), log.task(name));
-    }
-    advance(&other, 25 * SEC);
-    assert_eq!(clock.now(), other.now());
-    assert_eq!(log.now(), 25 * SEC);
-    assert_eq!(
-        log.starts(),
-        [("a".to_string(), 10 * SEC), ("b".to_string(), 20 * SEC)]
-    );
-    assert_eq!(group.len(), 1);
-    let shown = format!("{clock:?}");
-    assert!(shown.contains("ManualClock"), "{shown}");
-}
-
-struct SetOnDrop(Arc<AtomicBool>);
-
-impl Drop for SetOnDrop {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-}
-
 /// A task that waits for its own group while a later task is pending: the
 /// manual clock's `advance` must not wait for it (the later task can only
 /// run once time moves on), and a later `advance` lets both finish.
@@ -591,7 +328,8 @@ fn a_task_waiting_for_its_group_does_not_hold_up_advance() {
     );
     advance(&clock, 10 * SEC);
     assert_eq!(
-        seen.recv_timeout(SOON).expect("the wait never returned"),
+        seen.recv_timeout(STEP_TIMEOUT)
+            .expect("the wait never returned"),
         Ok(())
     );
     assert!(later.load(Ordering::SeqCst));
