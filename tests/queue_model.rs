@@ -93,6 +93,8 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 let value = keys.len() as u64;
                 keys.push((queue.insert(value, Duration::from_millis(ms)), value));
                 model.file(value, model.now + ms);
+                // On a manual clock a value already due expires at once.
+                model.advance(0);
             }
             Op::Remove(n) if !keys.is_empty() => {
                 let (key, value) = keys[n % keys.len()];
@@ -104,6 +106,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 let pending = model.take(value);
                 if pending {
                     model.file(value, model.now + ms);
+                    model.advance(0);
                 }
                 prop_assert_eq!(queue.reset(&key, Duration::from_millis(ms)), pending);
             }

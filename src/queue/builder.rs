@@ -51,9 +51,11 @@ impl QueueBuilder {
     }
 
     /// Runs the queue on a [`ManualClock`]: `insert` measures from the
-    /// clock's now, and values expire when
-    /// [`ManualClock::advance`] reaches their deadline (it returns once they
-    /// are ready to be received).
+    /// clock's now, and values expire when [`ManualClock::advance`] reaches
+    /// their deadline (it returns once they are ready to be received), or at
+    /// once if inserted (or reset) with a deadline the clock has already
+    /// reached. Nothing else moves them, so what a test sees is exact: such
+    /// a queue has no driver thread.
     ///
     /// ```
     /// use std::time::Duration;
@@ -70,7 +72,8 @@ impl QueueBuilder {
         self
     }
 
-    /// Starts the queue's driver thread and returns the queue.
+    /// Starts the queue's driver thread (none on a manual clock) and returns
+    /// the queue.
     ///
     /// # Panics
     ///

@@ -134,6 +134,7 @@ impl<T: Send + 'static> Queue<T> {
             Ok(key) => key,
             Err(_) => unreachable!("a queue's shards close only when its last handle is dropped"),
         };
+        QueueShared::expire_if_reached(&self.shared, tick);
         QueueKey { shard, key }
     }
 
@@ -164,7 +165,10 @@ impl<T: Send + 'static> Queue<T> {
             return false;
         };
         let clock = shard.clock();
-        shard.reset(key.key, clock.tick_after(clock.now(), delay))
+        let tick = clock.tick_after(clock.now(), delay);
+        let moved = shard.reset(key.key, tick);
+        QueueShared::expire_if_reached(&self.shared, tick);
+        moved
     }
 
     /// Moves a pending value to come back at or after `deadline`; `false`
@@ -181,7 +185,10 @@ impl<T: Send + 'static> Queue<T> {
         let Some(shard) = self.shared.shard_numbered(key.shard) else {
             return false;
         };
-        shard.reset(key.key, shard.clock().tick_ceil(deadline))
+        let tick = shard.clock().tick_ceil(deadline);
+        let moved = shard.reset(key.key, tick);
+        QueueShared::expire_if_reached(&self.shared, tick);
+        moved
     }
 
     /// When a pending value comes back (its deadline rounded up to the

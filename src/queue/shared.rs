@@ -44,7 +44,8 @@ pub(crate) struct Ready<T> {
 }
 
 impl<T: Send + 'static> QueueShared<T> {
-    /// Builds a queue's state and starts its driver thread.
+    /// Builds a queue's state and starts its driver thread (none on a
+    /// manual clock).
     ///
     /// # Panics
     ///
@@ -75,13 +76,28 @@ impl<T: Send + 'static> QueueShared<T> {
             shutting_down: AtomicBool::new(false),
             driver: Mutex::new(None),
         });
-        let driver_shared = Arc::clone(&shared);
-        let handle = thread::Builder::new()
-            .name("schedgroup-queue".into())
-            .spawn(move || driver::drive(&driver_shared, parker, None))
-            .expect("failed to spawn the schedgroup queue's driver thread");
-        *shared.driver.lock() = Some(handle);
+        // On a manual clock, whoever advances it moves what expired (and an
+        // insert of a value already due expires it): no driver is needed.
+        if !shared.clock.is_manual() {
+            let driver_shared = Arc::clone(&shared);
+            let handle = thread::Builder::new()
+                .name("schedgroup-queue".into())
+                .spawn(move || driver::drive(&driver_shared, parker, None))
+                .expect("failed to spawn the schedgroup queue's driver thread");
+            *shared.driver.lock() = Some(handle);
+        }
         shared
+    }
+
+    /// On a manual clock (which has no driver thread: time moves only when
+    /// the clock is advanced), a value filed for a tick the clock has
+    /// already reached expires at once, on the calling thread, so that
+    /// what a test sees does not depend on which thread got there first.
+    #[inline]
+    pub(crate) fn expire_if_reached(this: &Arc<Self>, tick: u64) {
+        if this.clock.is_manual() && tick <= this.clock.tick_floor(this.clock.now()) {
+            QueueShared::take_expired(this);
+        }
     }
 
     /// Moves every value expired by the clock's now into `ready` (on the
