@@ -5,42 +5,49 @@
 //! capacity copies every entry (a multi-millisecond memcpy under the shard
 //! lock at each doubling, once the allocator serves such sizes from its
 //! heap), and its insert is not inlined into ours (~20 instructions per
-//! schedule). Chunks of equal size keep finding a slot to a shift and a
+//! schedule). Chunks of equal size keep finding a place to a shift and a
 //! mask; chunks that double in size (tried first) cost a leading-zeros count
 //! and more per access, which made cancel 40% slower.
 
-use super::entries::Entry;
+use std::num::NonZeroU32;
 
-/// Slots per chunk: 512 KiB of 32-byte entries. Only the first chunk ever
+use super::entry::{Entry, Key};
+use super::list::Links;
+
+/// Places per chunk: 512 KiB of 32-byte entries. Only the first chunk ever
 /// reallocates (while it grows to this size, so a small wheel stays small);
 /// the others are allocated whole, and pages never written cost no memory.
 const CHUNK_BITS: u32 = 14;
 const CHUNK: usize = 1 << CHUNK_BITS;
 
-/// "No free slot" in the free list.
+/// "No free place" in the free list.
 const NO_FREE: u32 = u32::MAX;
 
-/// A slot: an entry, or a link in the free list. The entry's `NonZero`
-/// generation gives the enum a niche, so a slot is no bigger than an entry.
+/// A place: an entry, or a link in the free list. The entry's `NonZero`
+/// generation gives the enum a niche, so a place is no bigger than an entry.
 #[derive(Debug)]
-enum Slot<T> {
+enum Place<T> {
     Vacant { next_free: u32 },
     Occupied(Entry<T>),
 }
 
 #[derive(Debug)]
 pub(crate) struct Store<T> {
-    /// Every chunk but the last holds exactly `CHUNK` slots.
-    chunks: Vec<Vec<Slot<T>>>,
-    /// Slots ever handed out, occupied or vacant: the next fresh index.
+    /// Every chunk but the last holds exactly `CHUNK` places.
+    chunks: Vec<Vec<Place<T>>>,
+    /// Places ever handed out, occupied or vacant: the next fresh index.
     initialized: usize,
-    /// Occupied slots.
+    /// Occupied places.
     len: usize,
-    /// The most recently freed slot (reused first: it is likely in cache).
+    /// The most recently freed place (reused first: it is likely in cache).
     free: u32,
+    /// The generation given to the most recent insert. One counter for the
+    /// whole store, not one per place, so a place that is freed and
+    /// reallocated by `shrink_to_fit` can never hand out an old generation.
+    last_generation: u32,
 }
 
-/// The chunk and the position in it of slot `index`.
+/// The chunk and the position in it of place `index`.
 #[inline]
 fn locate(index: u32) -> (usize, usize) {
     let index = index as usize;
@@ -60,6 +67,7 @@ impl<T> Store<T> {
             initialized: 0,
             len: 0,
             free: NO_FREE,
+            last_generation: 0,
         }
     }
 
@@ -67,7 +75,7 @@ impl<T> Store<T> {
         self.len
     }
 
-    /// Slots allocated, occupied or not.
+    /// Places allocated, occupied or not.
     pub(crate) fn capacity(&self) -> usize {
         self.chunks.iter().map(Vec::capacity).sum()
     }
@@ -94,11 +102,11 @@ impl<T> Store<T> {
     pub(crate) fn insert(&mut self, entry: Entry<T>) -> u32 {
         let index = self.vacant_key();
         if self.free != NO_FREE {
-            let slot = self.slot_mut(index);
-            let Slot::Vacant { next_free } = *slot else {
-                unreachable!("the free list names an occupied slot");
+            let place = self.place_mut(index);
+            let Place::Vacant { next_free } = *place else {
+                unreachable!("the free list names an occupied place");
             };
-            *slot = Slot::Occupied(entry);
+            *place = Place::Occupied(entry);
             self.free = next_free;
         } else {
             assert!(
@@ -110,31 +118,73 @@ impl<T> Store<T> {
                 let capacity = if chunk == 0 { 0 } else { CHUNK };
                 self.chunks.push(Vec::with_capacity(capacity));
             }
-            self.chunks[chunk].push(Slot::Occupied(entry));
+            self.chunks[chunk].push(Place::Occupied(entry));
             self.initialized += 1;
         }
         self.len += 1;
         index
     }
 
+    /// Stores the entry `make` builds from its generation; returns its key.
+    #[inline]
+    pub(crate) fn insert_with(&mut self, make: impl FnOnce(NonZeroU32) -> Entry<T>) -> Key {
+        self.last_generation = self.last_generation.wrapping_add(1);
+        let generation = NonZeroU32::new(self.last_generation).unwrap_or_else(|| {
+            self.last_generation = 1;
+            NonZeroU32::MIN
+        });
+        let index = self.insert(make(generation));
+        Key {
+            index,
+            generation: generation.get(),
+        }
+    }
+
+    /// Takes out the live entry at `index` and returns its key with it.
+    #[inline]
+    pub(crate) fn take(&mut self, index: u32) -> (Key, Entry<T>) {
+        let entry = self.remove(index);
+        let key = Key {
+            index,
+            generation: entry.generation.get(),
+        };
+        (key, entry)
+    }
+
+    /// The entry `key` names, if it is live.
+    #[inline]
+    pub(crate) fn get_live(&self, key: Key) -> Option<&Entry<T>> {
+        self.get(key.index)
+            .filter(|entry| entry.generation.get() == key.generation)
+    }
+
+    #[inline]
+    pub(crate) fn get_live_mut(&mut self, key: Key) -> Option<&mut Entry<T>> {
+        let (chunk, position) = locate(key.index);
+        match self.chunks.get_mut(chunk)?.get_mut(position)? {
+            Place::Occupied(entry) if entry.generation.get() == key.generation => Some(entry),
+            _ => None,
+        }
+    }
+
     /// Takes the entry at `index` out.
     ///
     /// # Panics
     ///
-    /// If the slot is vacant: the wheel only removes entries it knows live.
+    /// If the place is vacant: the wheel only removes entries it knows live.
     #[inline]
     pub(crate) fn remove(&mut self, index: u32) -> Entry<T> {
         let free = self.free;
-        let slot = self.slot_mut(index);
-        match std::mem::replace(slot, Slot::Vacant { next_free: free }) {
-            Slot::Occupied(entry) => {
+        let place = self.place_mut(index);
+        match std::mem::replace(place, Place::Vacant { next_free: free }) {
+            Place::Occupied(entry) => {
                 self.free = index;
                 self.len -= 1;
                 entry
             }
             vacant => {
-                *slot = vacant;
-                panic!("removing a vacant slot");
+                *place = vacant;
+                panic!("removing a vacant place");
             }
         }
     }
@@ -143,15 +193,15 @@ impl<T> Store<T> {
     #[inline]
     pub(crate) fn remove_live(&mut self, index: u32, generation: u32) -> Option<Entry<T>> {
         let (chunk, position) = locate(index);
-        let slot = self.chunks.get_mut(chunk)?.get_mut(position)?;
-        match slot {
-            Slot::Occupied(entry) if entry.generation.get() == generation => {}
+        let place = self.chunks.get_mut(chunk)?.get_mut(position)?;
+        match place {
+            Place::Occupied(entry) if entry.generation.get() == generation => {}
             _ => return None,
         }
-        let vacant = Slot::Vacant {
+        let vacant = Place::Vacant {
             next_free: self.free,
         };
-        let Slot::Occupied(entry) = std::mem::replace(slot, vacant) else {
+        let Place::Occupied(entry) = std::mem::replace(place, vacant) else {
             unreachable!("checked just above");
         };
         self.free = index;
@@ -159,18 +209,18 @@ impl<T> Store<T> {
         Some(entry)
     }
 
-    /// The entry at `index`, if that slot exists and is occupied.
+    /// The entry at `index`, if that place exists and is occupied.
     #[inline]
     pub(crate) fn get(&self, index: u32) -> Option<&Entry<T>> {
         let (chunk, position) = locate(index);
         match self.chunks.get(chunk)?.get(position)? {
-            Slot::Occupied(entry) => Some(entry),
-            Slot::Vacant { .. } => None,
+            Place::Occupied(entry) => Some(entry),
+            Place::Vacant { .. } => None,
         }
     }
 
     #[inline]
-    fn slot_mut(&mut self, index: u32) -> &mut Slot<T> {
+    fn place_mut(&mut self, index: u32) -> &mut Place<T> {
         let (chunk, position) = locate(index);
         &mut self.chunks[chunk][position]
     }
@@ -183,13 +233,13 @@ impl<T> Store<T> {
         std::mem::take(&mut self.chunks)
             .into_iter()
             .flatten()
-            .filter_map(|slot| match slot {
-                Slot::Occupied(entry) => Some(entry),
-                Slot::Vacant { .. } => None,
+            .filter_map(|place| match place {
+                Place::Occupied(entry) => Some(entry),
+                Place::Vacant { .. } => None,
             })
     }
 
-    /// Drops the vacant slots past the highest occupied one and gives the
+    /// Drops the vacant places past the highest occupied one and gives the
     /// spare capacity back, without moving any entry. The free list is
     /// rebuilt from what remains, lowest index first.
     pub(crate) fn shrink_to_fit(&mut self) {
@@ -200,7 +250,7 @@ impl<T> Store<T> {
         self.initialized = keep;
         self.chunks.truncate(keep.div_ceil(CHUNK));
         if let Some(last) = self.chunks.last_mut() {
-            // Slots in the last chunk: what is left after the full ones.
+            // Places in the last chunk: what is left after the full ones.
             last.truncate(keep - (keep - 1) / CHUNK * CHUNK);
             last.shrink_to_fit();
         }
@@ -208,11 +258,23 @@ impl<T> Store<T> {
         self.free = NO_FREE;
         for index in (0..keep as u32).rev() {
             let free = self.free;
-            if let Slot::Vacant { next_free } = self.slot_mut(index) {
+            if let Place::Vacant { next_free } = self.place_mut(index) {
                 *next_free = free;
                 self.free = index;
             }
         }
+    }
+}
+
+impl<T> Links for Store<T> {
+    #[inline]
+    fn set_prev(&mut self, index: u32, prev: u32) {
+        self[index].prev = prev;
+    }
+
+    #[inline]
+    fn set_next(&mut self, index: u32, next: u32) {
+        self[index].next = next;
     }
 }
 
@@ -231,9 +293,9 @@ impl<T> std::ops::Index<u32> for Store<T> {
 impl<T> std::ops::IndexMut<u32> for Store<T> {
     #[inline]
     fn index_mut(&mut self, index: u32) -> &mut Entry<T> {
-        match self.slot_mut(index) {
-            Slot::Occupied(entry) => entry,
-            Slot::Vacant { .. } => panic!("no entry at {index}"),
+        match self.place_mut(index) {
+            Place::Occupied(entry) => entry,
+            Place::Vacant { .. } => panic!("no entry at {index}"),
         }
     }
 }
@@ -241,7 +303,6 @@ impl<T> std::ops::IndexMut<u32> for Store<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::num::NonZeroU32;
 
     fn entry(value: u32) -> Entry<u32> {
         Entry {
@@ -254,9 +315,9 @@ mod tests {
     }
 
     #[test]
-    fn a_slot_is_no_bigger_than_its_entry() {
+    fn a_place_is_no_bigger_than_its_entry() {
         assert_eq!(
-            std::mem::size_of::<Slot<[u32; 3]>>(),
+            std::mem::size_of::<Place<[u32; 3]>>(),
             std::mem::size_of::<Entry<[u32; 3]>>()
         );
     }
@@ -330,7 +391,7 @@ mod tests {
         assert_eq!(store.capacity(), 71);
         assert_eq!((store[5].value, store[70].value), (5, 70));
         // The free list hands out the lowest vacant index first, then fresh
-        // slots past the highest live one.
+        // places past the highest live one.
         assert_eq!(store.insert(entry(0)), 0);
         for expected in (1..70).filter(|&i| i != 5) {
             assert_eq!(store.insert(entry(expected)), expected);

@@ -1,31 +1,22 @@
-//! What the wheel stores per entry, and the key that names one.
+//! What the wheel stores per pending value ([`Entry`]), and the [`Key`] that
+//! names one.
 
 use std::num::NonZeroU32;
 
-/// "No entry": the end of a slot list, or an empty slot.
-pub(crate) const NIL: u32 = u32::MAX;
+use super::list::NIL;
 
-/// Where an entry is linked: a slot of a level, or, for entries filed with
-/// a deadline already behind `now`, the overdue list.
-///
-/// Entries do not store it: it is a pure function of the entry's deadline and
-/// the wheel's `now` (see `Wheel::location_of`), which saves the bytes that
-/// make an entry 32 rather than 40 bytes for a 12-byte value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Location {
-    Slot { level: usize, slot: usize },
-    Overdue,
-}
-
-/// One pending entry. The links are slab indices (u32, not pointers) so the
-/// whole bookkeeping is 20 bytes and the wheel needs no `unsafe`.
+/// One pending value and its bookkeeping: 20 bytes beyond `T`. The links are
+/// `u32` indices into the store, not pointers, which keeps them small and the
+/// wheel free of `unsafe`; the slot the entry is linked in is not stored at
+/// all (it follows from `deadline`, see `Levels::location_of`).
 #[derive(Debug)]
 pub(crate) struct Entry<T> {
     pub(crate) deadline: u64,
     pub(crate) prev: u32,
     pub(crate) next: u32,
-    /// Distinguishes this entry from every other one that used the same slab
-    /// index; `NonZero` also gives the slab's vacant variant a niche.
+    /// Tells this entry apart from every other one stored at the same index
+    /// (see [`Key`]). `NonZero` gives the slab's vacant variant a niche, so a
+    /// vacant place is no bigger than an entry.
     pub(crate) generation: NonZeroU32,
     pub(crate) value: T,
 }
@@ -39,7 +30,7 @@ pub(crate) struct Entry<T> {
 /// let mut wheel = Wheel::new();
 /// let old = wheel.insert(5, "first");
 /// assert_eq!(wheel.remove(old), Some("first"));
-/// let new = wheel.insert(5, "second"); // may reuse the same slot
+/// let new = wheel.insert(5, "second"); // may be stored where "first" was
 /// assert_ne!(old, new);
 /// assert_eq!(wheel.remove(old), None); // the stale key touches nothing
 /// assert_eq!(wheel.deadline(new), Some(5));
@@ -60,6 +51,7 @@ impl Key {
     /// assert_eq!(wheel.remove(Key::DANGLING), None);
     /// ```
     pub const DANGLING: Key = Key {
+        // No chunk has this number, and no entry generation 0.
         index: NIL,
         generation: 0,
     };
