@@ -633,3 +633,66 @@ fn get_mut_and_capacity() {
     assert_eq!(wheel.get(keys[10]), Some(&1_000_010));
     assert_eq!(advance(&mut wheel, 10).pop(), Some((keys[10], 1_000_010)));
 }
+
+#[test]
+fn a_stale_key_stays_stale_when_its_places_generations_run_out() {
+    // One entry at a time, so every insert lands where the stale key's entry
+    // was. `skip_generations` does to the generations what 2^32 - 2 inserts
+    // and removals there would do, in microseconds.
+    let mut wheel = Wheel::new();
+    let stale = wheel.insert(10, 0u32);
+    assert_eq!(wheel.remove(stale), Some(0));
+    wheel.skip_generations(u32::MAX - 1);
+    let mut seen = std::collections::HashSet::from([stale]);
+    for value in 1..=1000 {
+        let key = wheel.insert(10, value);
+        assert!(seen.insert(key), "{key:?} handed out twice");
+        assert_eq!(wheel.remove(stale), None, "the stale key took a live entry");
+        assert!(!wheel.contains(stale) && !wheel.reset(stale, 1));
+        assert_eq!(wheel.remove(key), Some(value));
+    }
+}
+
+#[test]
+fn stale_keys_stay_stale_across_many_spent_chunks() {
+    // Entries pending across several chunks running out of generations,
+    // with real inserts and removals on both sides of each end.
+    let mut wheel = Wheel::new();
+    let mut stale = Vec::new();
+    let mut pending = Vec::new();
+    for round in 0..20u64 {
+        wheel.skip_generations(u32::MAX - 300);
+        for i in 0..600u64 {
+            let key = wheel.insert(round * 1000 + i, i);
+            if i % 3 == 0 {
+                pending.push((key, i));
+            } else {
+                assert_eq!(wheel.remove(key), Some(i));
+                stale.push(key);
+            }
+        }
+    }
+    let unique: std::collections::HashSet<Key> = stale
+        .iter()
+        .chain(pending.iter().map(|(k, _)| k))
+        .copied()
+        .collect();
+    assert_eq!(unique.len(), stale.len() + pending.len(), "a key repeated");
+    for key in &stale {
+        assert_eq!(wheel.get(*key), None);
+    }
+    for (key, value) in &pending {
+        assert_eq!(wheel.get(*key), Some(value));
+    }
+    assert_eq!(wheel.len(), pending.len());
+    let mut out = advance(&mut wheel, u64::MAX);
+    out.sort_unstable();
+    pending.sort_unstable();
+    assert_eq!(out, pending);
+    wheel.shrink_to_fit();
+    assert_eq!(
+        wheel.capacity(),
+        0,
+        "every spent chunk gave its memory back"
+    );
+}

@@ -21,9 +21,29 @@ pub(crate) struct Entry<T> {
     pub(crate) value: T,
 }
 
-/// Names an entry of a [`Wheel`](crate::Wheel). Cheap to copy; a key whose
-/// entry has expired or been removed is *stale* and every wheel method
-/// answers it with `None` / `false`, even after its slab slot was reused.
+/// Names an entry of a [`Wheel`](crate::Wheel). Cheap to copy (8 bytes).
+///
+/// A key whose entry has been removed, handed over by `advance` or drained is
+/// *stale*: every wheel method answers it as it would a key it never issued
+/// (`None` / `false`), and it never reaches another entry, even one stored
+/// where its entry was.
+///
+/// It holds because of what a key is: the entry's place (a chunk of the
+/// wheel's storage and a position in it) plus a generation.
+/// Each chunk counts the inserts into it and gives each one the next count; a
+/// chunk that has counted to `2^32 - 1` takes no more inserts, and once its
+/// last entry leaves, its number is not used again while any of the wheel's
+/// `2^18 - 1` chunk numbers is still unused. So:
+///
+/// * within a wheel's first `(2^18 - 1) · (2^32 - 1)` inserts (just under
+///   `2^50`: 130 days of nothing but inserts at 100 million a second) no key
+///   is issued twice, and a stale key can never reach a live entry;
+/// * after that, chunk numbers are reused, the longest unused first. A stale
+///   key can then reach a new entry only if it was kept while its chunk
+///   counted through all `2^32 - 1` generations again and, as long as fewer
+///   than `2^16` chunks are in use at once (a wheel that never holds more
+///   than about a billion entries), while the wheel made at least `2^48`
+///   inserts.
 ///
 /// ```
 /// use schedgroup::Wheel;
@@ -37,6 +57,7 @@ pub(crate) struct Entry<T> {
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Key {
+    /// Chunk number and position: see `store::split`.
     pub(crate) index: u32,
     pub(crate) generation: u32,
 }

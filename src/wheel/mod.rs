@@ -1,8 +1,11 @@
-//! `Wheel<T>`: a hierarchical hashed timing wheel over a slab.
+//! `Wheel<T>`, the public timing wheel: a [`Store`] of entries and the
+//! [`Levels`] that link them by deadline, behind the public API.
 //!
 //! The wheel knows no clock and no threads: deadlines and `now` are plain
-//! `u64` ticks that the caller defines (the scheduler uses 1 ms by default).
+//! `u64` ticks whose length the caller chooses. How it is built and why:
+//! `docs/design/wheel.md`.
 
+mod chunk;
 mod entry;
 mod level;
 mod levels;
@@ -141,10 +144,12 @@ impl<T> Wheel<T> {
     ///
     /// # Panics
     ///
-    /// If the wheel is full: it holds `2^32 - 2^14` entries (over 100 GB of
-    /// them), or fewer in a wheel that made over `2^49` inserts while keeping
-    /// some entries pending throughout (see [`Key`]). Slab indices are `u32`
-    /// to keep entries small.
+    /// If the wheel is full: each of its `2^18 - 1` slab chunks of 16,384
+    /// entries holds entries and has no room, which takes `2^32 - 2^14`
+    /// entries (over 100 GB of them). Slab indices are `u32` to keep entries
+    /// small. A chunk that ran out of generations (see [`Key`]) has no room
+    /// until its last entry leaves, and only one runs out per `2^32 - 1`
+    /// inserts.
     ///
     /// ```
     /// let mut wheel = schedgroup::Wheel::new();
@@ -157,7 +162,7 @@ impl<T> Wheel<T> {
         // is found before it exists.
         let location = self.levels.location_of(deadline);
         let prev = self.levels.tail(location);
-        let key = self.entries.insert_with(|generation| Entry {
+        let key = self.entries.insert(|generation| Entry {
             deadline,
             prev,
             next: NIL,
@@ -179,7 +184,7 @@ impl<T> Wheel<T> {
     /// assert_eq!(wheel.remove(key), None);
     /// ```
     pub fn remove(&mut self, key: Key) -> Option<T> {
-        let entry = self.entries.remove_live(key.index, key.generation)?;
+        let entry = self.entries.remove(key)?;
         let (prev, next, deadline) = (entry.prev, entry.next, entry.deadline);
         self.levels
             .unlink(key.index, prev, next, deadline, &mut self.entries);
@@ -197,7 +202,7 @@ impl<T> Wheel<T> {
     /// assert_eq!(wheel.deadline(key), Some(5000));
     /// ```
     pub fn reset(&mut self, key: Key, deadline: u64) -> bool {
-        let Some(entry) = self.entries.get_live_mut(key) else {
+        let Some(entry) = self.entries.get_mut(key) else {
             return false;
         };
         let (prev, next, old) = (entry.prev, entry.next, entry.deadline);
@@ -217,7 +222,7 @@ impl<T> Wheel<T> {
     /// assert_eq!(wheel.deadline(key), Some(3));
     /// ```
     pub fn deadline(&self, key: Key) -> Option<u64> {
-        self.entries.get_live(key).map(|entry| entry.deadline)
+        self.entries.get(key).map(|entry| entry.deadline)
     }
 
     /// Whether the key names a pending entry.
@@ -229,7 +234,7 @@ impl<T> Wheel<T> {
     /// assert!(!wheel.contains(key));
     /// ```
     pub fn contains(&self, key: Key) -> bool {
-        self.entries.get_live(key).is_some()
+        self.entries.get(key).is_some()
     }
 
     /// The pending value, or `None` for a stale key.
@@ -240,7 +245,7 @@ impl<T> Wheel<T> {
     /// assert_eq!(wheel.get(key), Some(&"v"));
     /// ```
     pub fn get(&self, key: Key) -> Option<&T> {
-        self.entries.get_live(key).map(|entry| &entry.value)
+        self.entries.get(key).map(|entry| &entry.value)
     }
 
     /// The pending value, mutably, or `None` for a stale key.
@@ -252,7 +257,7 @@ impl<T> Wheel<T> {
     /// assert_eq!(wheel.remove(key), Some(2));
     /// ```
     pub fn get_mut(&mut self, key: Key) -> Option<&mut T> {
-        self.entries.get_live_mut(key).map(|entry| &mut entry.value)
+        self.entries.get_mut(key).map(|entry| &mut entry.value)
     }
 
     /// A lower bound of the earliest pending deadline; `None` iff the wheel
@@ -372,5 +377,15 @@ impl<T> Wheel<T> {
     pub fn shrink_to_fit(&mut self) {
         self.entries.shrink_to_fit();
         self.levels.shrink_to_fit();
+    }
+
+    /// Spends `count` generations of the slab chunk that the next insert
+    /// goes into, as `count` inserts and removals there would, so that tests
+    /// can reach the end of a chunk's generations in microseconds instead of
+    /// hours. It never makes a key repeat; it only hastens the moment the
+    /// chunk stops taking inserts.
+    #[doc(hidden)]
+    pub fn skip_generations(&mut self, count: u32) {
+        self.entries.skip_generations(count);
     }
 }

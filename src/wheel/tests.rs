@@ -3,16 +3,28 @@
 
 use super::*;
 
+/// What the slab crate stores per place (`slab::Entry`, private to it): the
+/// same definition, so the same layout.
+#[allow(dead_code)]
+enum SlabEntry<T> {
+    Vacant(usize),
+    Occupied(T),
+}
+
 #[test]
-fn an_entry_is_20_bytes_beyond_the_value() {
-    use std::mem::size_of;
-    // 12-byte, 4-aligned values, like the scheduler's tasks: 32 bytes, and
-    // the generation's niche keeps the store's vacant variant free.
+fn an_entry_is_20_bytes_beyond_the_value_and_the_slab_adds_none() {
+    use std::mem::{align_of, size_of};
+    // 12-byte, 4-aligned values, like the scheduler's tasks: 32 bytes. The
+    // generation's niche holds the slab's vacant variant, whose `usize`
+    // fits beside it, so a vacant place is no bigger than an entry.
     type Task = [u32; 3];
     assert_eq!(size_of::<Entry<Task>>(), 32);
-    assert_eq!(size_of::<Option<Entry<Task>>>(), 32);
-    assert_eq!(size_of::<Entry<u32>>(), 24);
-    assert_eq!(size_of::<Entry<u64>>(), 32);
+    assert_eq!(align_of::<Entry<Task>>(), 8);
+    assert_eq!(size_of::<SlabEntry<Entry<Task>>>(), 32);
+    assert_eq!(size_of::<SlabEntry<Entry<u32>>>(), 24);
+    assert_eq!(size_of::<SlabEntry<Entry<u64>>>(), 32);
+    assert_eq!(size_of::<SlabEntry<Entry<[u64; 2]>>>(), 40);
+    assert_eq!(size_of::<Key>(), 8);
 }
 
 #[test]
