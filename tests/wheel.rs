@@ -696,3 +696,74 @@ fn stale_keys_stay_stale_across_many_spent_chunks() {
         "every spent chunk gave its memory back"
     );
 }
+
+/// Counts its drops in a shared counter; its drop panics if it is a bomb.
+struct Tracked {
+    drops: Arc<std::sync::atomic::AtomicUsize>,
+    bomb: bool,
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if self.bomb {
+            panic!("a value's drop panicked");
+        }
+    }
+}
+
+fn tracked(drops: &Arc<std::sync::atomic::AtomicUsize>, bomb: bool) -> Tracked {
+    Tracked {
+        drops: Arc::clone(drops),
+        bomb,
+    }
+}
+
+#[test]
+fn every_value_is_dropped_once_however_it_leaves_the_wheel() {
+    let drops = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = || drops.load(std::sync::atomic::Ordering::SeqCst);
+    // Enough entries for three slab chunks.
+    let mut wheel = Wheel::new();
+    let keys: Vec<Key> = (0..40_000u64)
+        .map(|i| wheel.insert(i % 4000, tracked(&drops, false)))
+        .collect();
+    drop(wheel.remove(keys[0]));
+    assert_eq!(count(), 1);
+    wheel.advance(99, |_, value| drop(value));
+    assert_eq!(count(), 1 + 999);
+    let mut drained = wheel.drain();
+    drained.next();
+    drained.next();
+    drop(drained);
+    assert_eq!(count(), 40_000, "values left in an unfinished drain");
+    for i in 0..20_000u64 {
+        wheel.insert(i, tracked(&drops, false));
+    }
+    drop(wheel);
+    assert_eq!(count(), 60_000, "values left in a dropped wheel");
+}
+
+#[test]
+fn a_panicking_drop_does_not_keep_the_other_values_from_dropping() {
+    let drops = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = || drops.load(std::sync::atomic::Ordering::SeqCst);
+    let mut wheel = Wheel::new();
+    for i in 0..20_000u64 {
+        wheel.insert(i, tracked(&drops, i == 5));
+    }
+    assert!(catch_unwind(AssertUnwindSafe(|| drop(wheel))).is_err());
+    assert_eq!(count(), 20_000);
+
+    let mut wheel = Wheel::new();
+    for i in 0..20_000u64 {
+        wheel.insert(i, tracked(&drops, i == 17_000));
+    }
+    let mut drained = wheel.drain();
+    drained.next();
+    assert!(catch_unwind(AssertUnwindSafe(|| drop(drained))).is_err());
+    assert_eq!(count(), 40_000);
+    assert!(wheel.is_empty());
+    wheel.insert(1, tracked(&drops, false));
+    assert_eq!(wheel.len(), 1);
+}

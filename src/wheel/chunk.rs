@@ -22,6 +22,8 @@ pub(crate) struct Chunk<T> {
     /// generation. Kept when the chunk's memory is given back, so a chunk
     /// that gets memory again goes on counting where it stopped.
     counted: u32,
+    /// Whether the store's list of chunks with room holds this one.
+    pub(crate) listed: bool,
 }
 
 impl<T> Chunk<T> {
@@ -30,6 +32,7 @@ impl<T> Chunk<T> {
         Chunk {
             slab: Slab::new(),
             counted: 0,
+            listed: false,
         }
     }
 
@@ -140,6 +143,7 @@ impl<T> Chunk<T> {
     }
 
     /// Takes every entry out and gives the memory back; the count stays.
+    /// The values are the caller's to drop: hand the slab to [`Drain`].
     pub(crate) fn release(&mut self) -> Slab<Entry<T>> {
         std::mem::take(&mut self.slab)
     }
@@ -154,8 +158,61 @@ impl<T> Chunk<T> {
     }
 }
 
+impl<T> Drop for Chunk<T> {
+    /// Drops the values, which the slab does not (see [`Entry::value`]).
+    fn drop(&mut self) {
+        drop(Drain::new(vec![self.release()]));
+    }
+}
+
+/// The values of whole slabs, handed out one by one; those not handed out
+/// are dropped with it.
+pub(crate) struct Drain<T> {
+    slabs: std::vec::IntoIter<Slab<Entry<T>>>,
+    slab: slab::IntoIter<Entry<T>>,
+}
+
+impl<T> Drain<T> {
+    pub(crate) fn new(slabs: Vec<Slab<Entry<T>>>) -> Self {
+        Drain {
+            slabs: slabs.into_iter(),
+            slab: Slab::new().into_iter(),
+        }
+    }
+}
+
+impl<T> Iterator for Drain<T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        loop {
+            if let Some((_, entry)) = self.slab.next() {
+                return Some(entry.into_value());
+            }
+            self.slab = self.slabs.next()?.into_iter();
+        }
+    }
+}
+
+impl<T> Drop for Drain<T> {
+    /// Drops every value not handed out. If one's drop panics, the others
+    /// are still dropped (as a `Vec` does), while the panic unwinds.
+    fn drop(&mut self) {
+        struct Rest<'a, T>(&'a mut Drain<T>);
+        impl<T> Drop for Rest<'_, T> {
+            fn drop(&mut self) {
+                self.0.for_each(drop);
+            }
+        }
+        let rest = Rest(self);
+        rest.0.for_each(drop);
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use std::mem::ManuallyDrop;
+
     use super::*;
 
     fn entry(generation: NonZeroU32, value: u32) -> Entry<u32> {
@@ -164,7 +221,7 @@ mod tests {
             prev: 0,
             next: 0,
             generation,
-            value,
+            value: ManuallyDrop::new(value),
         }
     }
 
@@ -175,7 +232,7 @@ mod tests {
         let (first, one) = chunk.insert(|g| entry(g, 10));
         assert_eq!((first, one.get()), (0, 1));
         assert!(chunk.remove(0, 2).is_none(), "wrong generation");
-        assert_eq!(chunk.remove(0, 1).map(|e| e.value), Some(10));
+        assert_eq!(chunk.remove(0, 1).map(Entry::into_value), Some(10));
         let (again, two) = chunk.insert(|g| entry(g, 20));
         assert_eq!((again, two.get()), (0, 2), "same place, next generation");
         assert!(chunk.get(0, 1).is_none() && chunk.get(0, 2).is_some());

@@ -1,6 +1,7 @@
 //! What the wheel stores per pending value ([`Entry`]), and the [`Key`] that
 //! names one.
 
+use std::mem::ManuallyDrop;
 use std::num::NonZeroU32;
 
 use super::list::NIL;
@@ -18,7 +19,20 @@ pub(crate) struct Entry<T> {
     /// (see [`Key`]). `NonZero` gives the slab's vacant variant a niche, so a
     /// vacant place is no bigger than an entry.
     pub(crate) generation: NonZeroU32,
-    pub(crate) value: T,
+    /// Dropped by whoever takes the entry apart ([`Entry::into_value`]), or
+    /// by the chunk that holds it (`Chunk`'s `Drop`), never by the slab:
+    /// an entry without drop glue keeps `Slab::insert` small enough for the
+    /// compiler to inline it, which it does not do for values that need
+    /// dropping.
+    pub(crate) value: ManuallyDrop<T>,
+}
+
+impl<T> Entry<T> {
+    /// The value, which the caller now owns (and drops).
+    #[inline]
+    pub(crate) fn into_value(self) -> T {
+        ManuallyDrop::into_inner(self.value)
+    }
 }
 
 /// Names an entry of a [`Wheel`](crate::Wheel). Cheap to copy (8 bytes).

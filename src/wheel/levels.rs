@@ -261,6 +261,6 @@ impl Levels {
     fn take<T>(&mut self, index: u32, entries: &mut Store<T>) -> (Key, T) {
         let (key, entry) = entries.take(index);
         self.unlink(index, entry.prev, entry.next, entry.deadline, entries);
-        (key, entry.value)
+        (key, entry.into_value())
     }
 }

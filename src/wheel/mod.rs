@@ -16,6 +16,8 @@ mod store;
 mod tests;
 
 use entry::Entry;
+use std::mem::ManuallyDrop;
+
 pub use entry::Key;
 use levels::Levels;
 use list::NIL;
@@ -156,7 +158,9 @@ impl<T> Wheel<T> {
     /// let key = wheel.insert(u64::MAX, "never too late");
     /// assert_eq!(wheel.deadline(key), Some(u64::MAX));
     /// ```
-    #[inline]
+    // Always inlined: otherwise the value reaches the slab through a copy in
+    // memory, which costs more than the call.
+    #[inline(always)]
     pub fn insert(&mut self, deadline: u64, value: T) -> Key {
         // The entry is written once, with its final links: its list's tail
         // is found before it exists.
@@ -167,7 +171,7 @@ impl<T> Wheel<T> {
             prev,
             next: NIL,
             generation,
-            value,
+            value: ManuallyDrop::new(value),
         });
         self.levels
             .add_entry(location, key.index, deadline, &mut self.entries);
@@ -183,12 +187,13 @@ impl<T> Wheel<T> {
     /// assert_eq!(wheel.remove(key), Some('x'));
     /// assert_eq!(wheel.remove(key), None);
     /// ```
+    #[inline]
     pub fn remove(&mut self, key: Key) -> Option<T> {
         let entry = self.entries.remove(key)?;
         let (prev, next, deadline) = (entry.prev, entry.next, entry.deadline);
         self.levels
             .unlink(key.index, prev, next, deadline, &mut self.entries);
-        Some(entry.value)
+        Some(entry.into_value())
     }
 
     /// Moves the entry to a new deadline, earlier or later (a deadline at or
@@ -245,7 +250,7 @@ impl<T> Wheel<T> {
     /// assert_eq!(wheel.get(key), Some(&"v"));
     /// ```
     pub fn get(&self, key: Key) -> Option<&T> {
-        self.entries.get(key).map(|entry| &entry.value)
+        self.entries.get(key).map(|entry| &*entry.value)
     }
 
     /// The pending value, mutably, or `None` for a stale key.
@@ -257,7 +262,7 @@ impl<T> Wheel<T> {
     /// assert_eq!(wheel.remove(key), Some(2));
     /// ```
     pub fn get_mut(&mut self, key: Key) -> Option<&mut T> {
-        self.entries.get_mut(key).map(|entry| &mut entry.value)
+        self.entries.get_mut(key).map(|entry| &mut *entry.value)
     }
 
     /// A lower bound of the earliest pending deadline; `None` iff the wheel
@@ -358,7 +363,7 @@ impl<T> Wheel<T> {
     /// ```
     pub fn drain(&mut self) -> impl Iterator<Item = T> + '_ {
         self.levels.clear();
-        self.entries.drain().map(|entry| entry.value)
+        self.entries.drain()
     }
 
     /// Gives memory back to the allocator without invalidating any key:

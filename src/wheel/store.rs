@@ -14,7 +14,7 @@
 use std::collections::VecDeque;
 use std::num::NonZeroU32;
 
-use super::chunk::{Chunk, CHUNK_BITS, CHUNK_LEN};
+use super::chunk::{Chunk, Drain, CHUNK_BITS, CHUNK_LEN};
 use super::entry::{Entry, Key};
 use super::list::{Links, NIL};
 
@@ -47,13 +47,13 @@ pub(crate) struct Store<T> {
     /// entries, chunks without memory that keep their count, and spent empty
     /// ones waiting in `spent`.
     chunks: Vec<Chunk<T>>,
-    /// The chunk inserts go into: the one that last had room again, or was
+    /// The chunk inserts go into: the one an entry last left, or the one
     /// last picked; or [`NO_CHUNK`]. Never spent; when it is full, the next
     /// insert picks another.
     current: u32,
-    /// Every other chunk that is neither full nor spent, the next to pick
-    /// last. A chunk enters when an entry leaves it full, unless it becomes
-    /// `current` instead.
+    /// Chunks with room, the next to pick last: every chunk that is neither
+    /// full nor spent is `current` or here, once (its `listed` says so);
+    /// some here may have filled up or been spent since, and are skipped.
     with_room: Vec<u32>,
     /// Spent chunks that hold nothing, spent longest ago first.
     spent: VecDeque<u32>,
@@ -85,7 +85,7 @@ impl<T> Store<T> {
             store.allocated += chunk.capacity();
             store.chunks.push(chunk);
         }
-        store.with_room = (0..store.chunks.len() as u32).rev().collect();
+        store.rebuild_with_room();
         store
     }
 
@@ -189,9 +189,9 @@ impl<T> Store<T> {
         }
     }
 
-    /// Empties the store, handing out every entry; keeps no memory, and
+    /// Empties the store, handing out every value; keeps no memory, and
     /// every chunk's count.
-    pub(crate) fn drain(&mut self) -> impl Iterator<Item = Entry<T>> {
+    pub(crate) fn drain(&mut self) -> Drain<T> {
         let mut taken = Vec::new();
         for (number, chunk) in self.chunks.iter_mut().enumerate() {
             let slab = chunk.release();
@@ -204,9 +204,7 @@ impl<T> Store<T> {
         self.allocated = 0;
         self.draining = 0;
         self.rebuild_with_room();
-        taken
-            .into_iter()
-            .flat_map(|slab| slab.into_iter().map(|(_, entry)| entry))
+        Drain::new(taken)
     }
 
     /// Gives back the memory of empty chunks, and each other chunk's past
@@ -235,9 +233,15 @@ impl<T> Store<T> {
         if current.is_some_and(|chunk| !chunk.is_full()) {
             return;
         }
-        let number = if let Some(number) = self.with_room.pop() {
-            number
-        } else if self.chunks.len() < CHUNK_NUMBERS {
+        while let Some(number) = self.with_room.pop() {
+            let chunk = &mut self.chunks[number as usize];
+            chunk.listed = false;
+            if !chunk.is_full() && !chunk.is_spent() {
+                self.current = number;
+                return;
+            }
+        }
+        let number = if self.chunks.len() < CHUNK_NUMBERS {
             self.chunks.push(Chunk::new());
             (self.chunks.len() - 1) as u32
         } else if let Some(number) = self.spent.pop_front() {
@@ -281,12 +285,13 @@ impl<T> Store<T> {
     }
 
     /// Bookkeeping after an entry left chunk `number`, which now holds
-    /// `left`: it has room again if it was full, and a spent chunk is buried
-    /// once empty.
+    /// `left`: inserts go there next, into the place just freed (likely
+    /// still in cache), unless it is spent; a spent chunk is buried once
+    /// empty.
     #[inline]
     fn removed_from(&mut self, number: usize, left: usize) {
         self.len -= 1;
-        if left != CHUNK_LEN - 1 && left != 0 {
+        if number == self.current as usize {
             return;
         }
         if self.chunks[number].is_spent() {
@@ -296,17 +301,12 @@ impl<T> Store<T> {
             }
             return;
         }
-        if left == 0 || number == self.current as usize {
-            return;
-        }
-        // It was full, so it is neither current nor in `with_room`. Inserts
-        // go to it next, into the place just freed (likely still in cache),
-        // unless the current chunk has room too.
-        let current = self.chunks.get(self.current as usize);
-        if current.is_some_and(|chunk| !chunk.is_full()) {
-            self.with_room.push(number as u32);
-        } else {
-            self.current = number as u32;
+        let previous = std::mem::replace(&mut self.current, number as u32);
+        if let Some(chunk) = self.chunks.get_mut(previous as usize) {
+            if !chunk.listed && !chunk.is_full() {
+                chunk.listed = true;
+                self.with_room.push(previous);
+            }
         }
     }
 
@@ -325,14 +325,19 @@ impl<T> Store<T> {
     /// picked first, lowest number first.
     fn rebuild_with_room(&mut self) {
         self.current = NO_CHUNK;
-        let open = |chunk: &Chunk<T>| !chunk.is_spent() && !chunk.is_full();
-        let numbers = (0..self.chunks.len()).rev();
-        let (memory, no_memory): (Vec<usize>, Vec<usize>) = numbers
-            .filter(|&number| open(&self.chunks[number]))
-            .partition(|&number| self.chunks[number].capacity() > 0);
         self.with_room.clear();
-        let order = no_memory.into_iter().chain(memory);
-        self.with_room.extend(order.map(|number| number as u32));
+        let open = |chunk: &Chunk<T>| !chunk.is_spent() && !chunk.is_full();
+        for pass_memory in [false, true] {
+            for number in (0..self.chunks.len()).rev() {
+                let chunk = &mut self.chunks[number];
+                if pass_memory == (chunk.capacity() > 0) {
+                    chunk.listed = open(chunk);
+                    if chunk.listed {
+                        self.with_room.push(number as u32);
+                    }
+                }
+            }
+        }
     }
 }
 

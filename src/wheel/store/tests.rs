@@ -2,6 +2,7 @@
 //! spent, emptied and reused, and that no key is ever handed out twice.
 
 use std::collections::HashSet;
+use std::mem::ManuallyDrop;
 
 use super::*;
 
@@ -11,7 +12,7 @@ fn entry(generation: NonZeroU32, value: u32) -> Entry<u32> {
         prev: 0,
         next: 0,
         generation,
-        value,
+        value: ManuallyDrop::new(value),
     }
 }
 
@@ -47,7 +48,7 @@ fn chunks_fill_in_order_and_entries_never_move() {
     assert_eq!(&store[pinned] as *const Entry<u32>, address);
     assert_eq!(store.chunks.len(), 4);
     assert_eq!(store.len(), 3 * CHUNK_LEN + 1);
-    assert_eq!(store.get(keys[5]).map(|e| e.value), Some(5));
+    assert_eq!(store.get(keys[5]).map(|e| *e.value), Some(5));
 }
 
 #[test]
@@ -74,7 +75,7 @@ fn a_chunk_that_loses_an_entry_when_full_takes_inserts_again() {
         .map(|v| insert(&mut store, v))
         .collect();
     assert!(store.chunks[0].is_full());
-    assert_eq!(store.remove(keys[77]).map(|e| e.value), Some(77));
+    assert_eq!(store.remove(keys[77]).map(|e| *e.value), Some(77));
     let key = insert(&mut store, 1);
     assert_eq!(split(key.index), (0, 77));
     assert_ne!(key, keys[77]);
@@ -117,7 +118,7 @@ fn counts_survive_shrink_to_fit_and_drain() {
     assert_eq!(store.capacity(), 0);
     let second = insert(&mut store, 2);
     assert_eq!((second.index, second.generation), (first.index, 2));
-    assert_eq!(store.drain().map(|e| e.value).collect::<Vec<_>>(), [2]);
+    assert_eq!(store.drain().collect::<Vec<_>>(), [2]);
     assert_eq!((store.capacity(), store.len()), (0, 0));
     let third = insert(&mut store, 3);
     assert_eq!((third.index, third.generation), (first.index, 3));
@@ -192,7 +193,94 @@ fn keys_never_repeat_across_a_spent_chunk() {
         let key = insert(&mut store, value);
         assert!(seen.insert(key), "{key:?} handed out twice");
         assert!(store.get(stale).is_none());
-        assert_eq!(store.remove(key).map(|e| e.value), Some(value));
+        assert_eq!(store.remove(key).map(|e| *e.value), Some(value));
     }
     assert_eq!(store.spent, [0]);
+}
+
+/// What must hold between any two operations.
+fn assert_consistent(store: &Store<u32>) {
+    let chunks = &store.chunks;
+    let listed: Vec<usize> = store.with_room.iter().map(|&n| n as usize).collect();
+    let mut unique = listed.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), listed.len(), "a chunk listed twice");
+    for (number, chunk) in chunks.iter().enumerate() {
+        assert_eq!(chunk.listed, listed.contains(&number), "chunk {number}");
+        let open = !chunk.is_full() && !chunk.is_spent();
+        let current = number == store.current as usize;
+        assert!(!open || current || chunk.listed, "chunk {number} lost");
+        assert!(
+            !(current && chunk.is_spent()),
+            "spent chunk {number} is current"
+        );
+        let buried = store.spent.contains(&(number as u32));
+        assert_eq!(
+            buried,
+            chunk.is_spent() && chunk.len() == 0,
+            "chunk {number}"
+        );
+        assert!(
+            !buried || chunk.capacity() == 0,
+            "buried chunk {number} kept memory"
+        );
+    }
+    let sum = |f: fn(&Chunk<u32>) -> usize| chunks.iter().map(f).sum::<usize>();
+    assert_eq!(store.len(), sum(Chunk::len));
+    assert_eq!(store.allocated, sum(Chunk::capacity));
+    let draining = chunks.iter().filter(|c| c.is_spent() && c.len() > 0);
+    assert_eq!(store.draining, draining.count());
+}
+
+#[test]
+fn random_operations_keep_the_books_and_never_repeat_a_key() {
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move |bound: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % bound
+    };
+    let mut store = Store::with_capacity(100);
+    let mut live: Vec<(Key, u32)> = Vec::new();
+    let mut stale: Vec<Key> = Vec::new();
+    let mut seen = HashSet::new();
+    for step in 0..60_000u32 {
+        match next(100) {
+            0..=54 => {
+                let key = insert(&mut store, step);
+                assert!(seen.insert(key), "{key:?} handed out twice");
+                live.push((key, step));
+            }
+            55..=94 if !live.is_empty() => {
+                let (key, value) = live.swap_remove(next(live.len() as u64) as usize);
+                assert_eq!(store.remove(key).map(|e| *e.value), Some(value));
+                stale.push(key);
+            }
+            95 => store.skip_generations(u32::MAX - next(4) as u32),
+            96 => store.skip_generations(next(1 << 20) as u32),
+            97 => store.shrink_to_fit(),
+            98 if next(10) == 0 => {
+                let mut values: Vec<u32> = store.drain().collect();
+                values.sort_unstable();
+                let mut expected: Vec<u32> = live.drain(..).map(|(_, v)| v).collect();
+                expected.sort_unstable();
+                assert_eq!(values, expected);
+                stale.extend(seen.iter().copied());
+            }
+            _ => {
+                if let Some(&key) = stale.get(next(stale.len() as u64 + 1) as usize) {
+                    assert!(store.get(key).is_none() && store.remove(key).is_none());
+                }
+            }
+        }
+        if step % 97 == 0 {
+            assert_consistent(&store);
+        }
+    }
+    assert_consistent(&store);
+    for (key, value) in live {
+        assert_eq!(store.get(key).map(|e| *e.value), Some(value));
+    }
 }
