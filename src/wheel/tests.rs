@@ -25,6 +25,9 @@ fn an_entry_is_20_bytes_beyond_the_value_and_the_slab_adds_none() {
     assert_eq!(size_of::<SlabEntry<Entry<u64>>>(), 32);
     assert_eq!(size_of::<SlabEntry<Entry<[u64; 2]>>>(), 40);
     assert_eq!(size_of::<Key>(), 8);
+    // What a chunk number costs once its memory is gone (a spent one, or
+    // one `shrink_to_fit` emptied): the slab's header and the count.
+    assert_eq!(size_of::<chunk::Chunk<Task>>(), 48);
 }
 
 #[test]
