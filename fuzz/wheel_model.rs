@@ -73,6 +73,10 @@ pub enum Op {
     Drive,
     ShrinkToFit,
     Drain,
+    /// `skip_generations`: bring the chunk taking the next insert this many
+    /// generations closer to running out (with a count near `u32::MAX`, it
+    /// runs out within a few inserts and stops taking any).
+    SkipGenerations(u32),
 }
 
 /// A pending entry of the model.
@@ -154,6 +158,7 @@ impl Harness {
                 let keys: Vec<Key> = self.pending.keys().copied().collect();
                 keys.into_iter().for_each(|key| self.inspect(key));
             }
+            Op::SkipGenerations(count) => self.wheel.skip_generations(count),
             Op::Drain => {
                 let mut got: Vec<u64> = self.wheel.drain().collect();
                 let mut expected: Vec<u64> = self.pending.values().map(|e| e.value).collect();
@@ -193,8 +198,8 @@ impl Harness {
         let value = self.next_value;
         self.next_value += 1;
         let key = self.wheel.insert(deadline, value);
-        // A wheel-global generation means no key is ever handed out twice,
-        // whatever slab slot it lands in.
+        // No key is ever handed out twice (see `Key`), whatever place in the
+        // slab it names and however many chunks ran out of generations.
         assert!(
             self.issued.insert(key),
             "insert returned a used key {key:?}"

@@ -617,3 +617,137 @@ fn get_mut_and_capacity() {
     assert_eq!(wheel.get(keys[10]), Some(&1_000_010));
     assert_eq!(advance(&mut wheel, 10).pop(), Some((keys[10], 1_000_010)));
 }
+
+#[test]
+fn a_stale_key_stays_stale_when_its_places_generations_run_out() {
+    // One entry at a time, so every insert lands where the stale key's entry
+    // was. `skip_generations` does to the generations what 2^32 - 2 inserts
+    // and removals there would do, in microseconds.
+    let mut wheel = Wheel::new();
+    let stale = wheel.insert(10, 0u32);
+    assert_eq!(wheel.remove(stale), Some(0));
+    wheel.skip_generations(u32::MAX - 1);
+    let mut seen = std::collections::HashSet::from([stale]);
+    for value in 1..=1000 {
+        let key = wheel.insert(10, value);
+        assert!(seen.insert(key), "{key:?} handed out twice");
+        assert_eq!(wheel.remove(stale), None, "the stale key took a live entry");
+        assert!(!wheel.contains(stale) && !wheel.reset(stale, 1));
+        assert_eq!(wheel.remove(key), Some(value));
+    }
+}
+
+#[test]
+fn stale_keys_stay_stale_across_many_spent_chunks() {
+    // Entries pending across several chunks running out of generations,
+    // with real inserts and removals on both sides of each end.
+    let mut wheel = Wheel::new();
+    let mut stale = Vec::new();
+    let mut pending = Vec::new();
+    for round in 0..20u64 {
+        wheel.skip_generations(u32::MAX - 300);
+        for i in 0..600u64 {
+            let key = wheel.insert(round * 1000 + i, i);
+            if i % 3 == 0 {
+                pending.push((key, i));
+            } else {
+                assert_eq!(wheel.remove(key), Some(i));
+                stale.push(key);
+            }
+        }
+    }
+    let unique: std::collections::HashSet<Key> = stale
+        .iter()
+        .chain(pending.iter().map(|(k, _)| k))
+        .copied()
+        .collect();
+    assert_eq!(unique.len(), stale.len() + pending.len(), "a key repeated");
+    for key in &stale {
+        assert_eq!(wheel.get(*key), None);
+    }
+    for (key, value) in &pending {
+        assert_eq!(wheel.get(*key), Some(value));
+    }
+    assert_eq!(wheel.len(), pending.len());
+    let mut out = advance(&mut wheel, u64::MAX);
+    out.sort_unstable();
+    pending.sort_unstable();
+    assert_eq!(out, pending);
+    wheel.shrink_to_fit();
+    assert_eq!(
+        wheel.capacity(),
+        0,
+        "every spent chunk gave its memory back"
+    );
+}
+
+/// Counts its drops in a shared counter; its drop panics if it is a bomb.
+struct Tracked {
+    drops: Arc<std::sync::atomic::AtomicUsize>,
+    bomb: bool,
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if self.bomb {
+            panic!("a value's drop panicked");
+        }
+    }
+}
+
+fn tracked(drops: &Arc<std::sync::atomic::AtomicUsize>, bomb: bool) -> Tracked {
+    Tracked {
+        drops: Arc::clone(drops),
+        bomb,
+    }
+}
+
+#[test]
+fn every_value_is_dropped_once_however_it_leaves_the_wheel() {
+    let drops = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = || drops.load(std::sync::atomic::Ordering::SeqCst);
+    // Enough entries for three slab chunks.
+    let mut wheel = Wheel::new();
+    let keys: Vec<Key> = (0..40_000u64)
+        .map(|i| wheel.insert(i % 4000, tracked(&drops, false)))
+        .collect();
+    drop(wheel.remove(keys[0]));
+    assert_eq!(count(), 1);
+    wheel.advance(99, |_, value| drop(value));
+    assert_eq!(count(), 1 + 999);
+    let mut drained = wheel.drain();
+    drained.next();
+    drained.next();
+    drop(drained);
+    assert_eq!(count(), 40_000, "values left in an unfinished drain");
+    for i in 0..20_000u64 {
+        wheel.insert(i, tracked(&drops, false));
+    }
+    drop(wheel);
+    assert_eq!(count(), 60_000, "values left in a dropped wheel");
+}
+
+#[test]
+fn a_panicking_drop_does_not_keep_the_other_values_from_dropping() {
+    let drops = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = || drops.load(std::sync::atomic::Ordering::SeqCst);
+    let mut wheel = Wheel::new();
+    for i in 0..20_000u64 {
+        wheel.insert(i, tracked(&drops, i == 5));
+    }
+    assert!(catch_unwind(AssertUnwindSafe(|| drop(wheel))).is_err());
+    assert_eq!(count(), 20_000);
+
+    let mut wheel = Wheel::new();
+    for i in 0..20_000u64 {
+        wheel.insert(i, tracked(&drops, i == 17_000));
+    }
+    let mut drained = wheel.drain();
+    drained.next();
+    assert!(catch_unwind(AssertUnwindSafe(|| drop(drained))).is_err());
+    assert_eq!(count(), 40_000);
+    assert!(wheel.is_empty());
+    wheel.insert(1, tracked(&drops, false));
+    assert_eq!(wheel.len(), 1);
+}

@@ -6,6 +6,9 @@
 //! `now` (small offsets, `64^k ± 2` boundaries both from `now` and from the
 //! start of `now`'s block, the past, random absolute ticks, `u64::MAX`), so
 //! every level is hit from every position, however far time has jumped.
+//! Some sequences run the slab's chunks out of generations (through the
+//! `skip_generations` test hook), so that spent chunks, and stale keys into
+//! them, are checked too.
 
 use proptest::prelude::*;
 
@@ -54,6 +57,17 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::Advance(When::Max)),
         1 => Just(Op::ShrinkToFit),
         1 => Just(Op::Drain),
+        1 => skip().prop_map(Op::SkipGenerations),
+    ]
+}
+
+/// Generations to skip: mostly enough that the chunk runs out within a few
+/// inserts (so chunks are spent and replaced with entries still pending),
+/// sometimes any amount.
+fn skip() -> impl Strategy<Value = u32> {
+    prop_oneof![
+        3 => (0u32..8).prop_map(|left| u32::MAX - left),
+        1 => any::<u32>(),
     ]
 }
 

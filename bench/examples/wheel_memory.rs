@@ -1,6 +1,8 @@
 //! Bytes of bookkeeping per pending entry, beyond the 16-byte value itself,
 //! for `Wheel<T>`, two `BinaryHeap` timer queues and tokio-util's
-//! `DelayQueue`, measured with a counting global allocator.
+//! `DelayQueue`, measured with a counting global allocator; and for
+//! `Wheel<[u32; 3]>`, a 12-byte, 4-aligned value (its overhead is counted
+//! beyond those 12 bytes).
 //!
 //! ```text
 //! cargo run --release -p schedgroup-bench --example wheel_memory           # 1M and 10M entries
@@ -113,8 +115,13 @@ impl Rng {
 
 /// One row of the report: live bytes of a structure holding `n` entries.
 fn row(what: &str, n: usize, bytes: usize, rss: Option<usize>) {
+    row_of::<Value>(what, n, bytes, rss);
+}
+
+/// [`row`], for values of type `V`.
+fn row_of<V>(what: &str, n: usize, bytes: usize, rss: Option<usize>) {
     let per_entry = bytes as f64 / n as f64;
-    let overhead = per_entry - std::mem::size_of::<Value>() as f64;
+    let overhead = per_entry - std::mem::size_of::<V>() as f64;
     let rss = resident_growth(rss);
     println!("| {what} | {n} | {bytes} | {per_entry:.1} | {overhead:.1} | {rss} |");
 }
@@ -124,6 +131,13 @@ fn after(what: &str, bytes: usize) {
 }
 
 fn wheel(n: usize, exact: bool) {
+    wheel_of(n, exact, VALUE, "`Wheel<T>`");
+}
+
+/// A 12-byte, 4-aligned value: what a scheduled closure takes inline.
+type Small = [u32; 3];
+
+fn wheel_of<V: Copy>(n: usize, exact: bool, value: V, what: &str) {
     let base = live();
     let rss = resident();
     let mut wheel = if exact {
@@ -133,10 +147,10 @@ fn wheel(n: usize, exact: bool) {
     };
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     for _ in 0..n {
-        wheel.insert(rng.ahead(), VALUE);
+        wheel.insert(rng.ahead(), value);
     }
     let label = if exact { "exact" } else { "grown" };
-    row(&format!("`Wheel<T>`, {label}"), n, live() - base, rss);
+    row_of::<V>(&format!("{what}, {label}"), n, live() - base, rss);
     if exact {
         wheel.drain().for_each(drop);
         after("… after `drain()`", live() - base);
@@ -260,6 +274,8 @@ fn main() {
     for &n in &sizes {
         wheel(n, false);
         wheel(n, true);
+        wheel_of::<Small>(n, false, [7, 11, 13], "`Wheel<[u32; 3]>`");
+        wheel_of::<Small>(n, true, [7, 11, 13], "`Wheel<[u32; 3]>`");
         heap_of_tuples(n);
         heap_peer(n);
         delay_queue(n, false);

@@ -76,9 +76,14 @@ fn op(input: &mut Unstructured) -> Result<Op> {
             1 => Op::ShrinkToFit,
             _ => Op::Drain,
         },
-        _ => match input.int_in_range(0u8..=1)? {
+        _ => match input.int_in_range(0u8..=2)? {
             0 => Op::AdvanceAtMost(target(input)?, input.int_in_range(0..=40)?),
-            _ => Op::Inspect(input.arbitrary()?),
+            1 => Op::Inspect(input.arbitrary()?),
+            // Mostly near the end of a chunk's generations.
+            _ => Op::SkipGenerations(match input.arbitrary::<bool>()? {
+                true => u32::MAX - input.int_in_range(0..=7)?,
+                false => input.arbitrary()?,
+            }),
         },
     })
 }

@@ -1,13 +1,13 @@
-//! One level of the hierarchical wheel: 64 slot lists and a bitmap of which
-//! slots hold entries.
+//! One level of the hierarchical wheel ([`Level`]: its 64 slot lists and the
+//! bitmap of which hold entries), and the tick arithmetic of levels and
+//! slots.
 //!
 //! Level `n` divides time into slots of `64^n` ticks. An entry lives at the
 //! lowest level where its deadline and the wheel's `now` share the same slot
 //! at the level above, so every occupied slot on a level is at or after the
 //! slot that `now` falls into (see [`Level::next_occupied_slot`]).
 
-use super::entries::NIL;
-use super::lists::List;
+use super::list::{Links, List};
 
 /// Slots per level. A power of two so that slot digits are bit fields.
 pub(crate) const SLOTS: usize = 64;
@@ -21,7 +21,7 @@ pub(crate) const LEVELS: usize = 11;
 pub(crate) struct Level {
     /// Bit `s` is set iff `lists[s]` is not empty.
     occupied: u64,
-    /// Each slot's intrusive doubly-linked list of slab indices.
+    /// Each slot's list of the entries filed there, in filing order.
     lists: [List; SLOTS],
 }
 
@@ -33,40 +33,50 @@ impl Level {
         }
     }
 
+    /// The first entry of a slot's list, or `NIL`.
     #[inline]
     pub(crate) fn head(&self, slot: usize) -> u32 {
         self.lists[slot].head
     }
 
+    /// The last entry of a slot's list, or `NIL`: a new entry's `prev`.
     #[inline]
-    pub(crate) fn list(&self, slot: usize) -> List {
-        self.lists[slot]
+    pub(crate) fn tail(&self, slot: usize) -> u32 {
+        self.lists[slot].tail
     }
 
-    /// Sets a slot's head, keeping the bitmap in step with it.
+    /// Links entry `index` at the tail of `slot`, after the entries filed
+    /// there before it. Its links must read `prev: self.tail(slot), next:
+    /// NIL` (see [`List::push_back`]).
     #[inline]
-    pub(crate) fn set_head(&mut self, slot: usize, head: u32) {
-        self.lists[slot].head = head;
-        if head == NIL {
+    pub(crate) fn add_entry(&mut self, slot: usize, index: u32, links: &mut impl Links) {
+        self.lists[slot].push_back(index, links);
+        self.occupied |= 1 << slot;
+    }
+
+    /// Unlinks entry `index`, whose links are `prev` and `next`, from `slot`.
+    #[inline]
+    pub(crate) fn remove_entry(
+        &mut self,
+        slot: usize,
+        index: u32,
+        prev: u32,
+        next: u32,
+        links: &mut impl Links,
+    ) {
+        debug_assert!(self.occupied & (1 << slot) != 0, "slot {slot} is empty");
+        let list = &mut self.lists[slot];
+        list.remove(index, prev, next, links);
+        if list.is_empty() {
             self.occupied &= !(1 << slot);
-        } else {
-            self.occupied |= 1 << slot;
         }
     }
 
-    /// Sets a slot's tail. Only meaningful together with `set_head`: the
-    /// bitmap follows the head.
-    #[inline]
-    pub(crate) fn set_tail(&mut self, slot: usize, tail: u32) {
-        self.lists[slot].tail = tail;
-    }
-
-    /// Empties a slot and returns its old head.
+    /// Empties a slot and returns its old head: the entries keep their
+    /// links, so the caller can walk them and file each elsewhere.
     pub(crate) fn take_slot(&mut self, slot: usize) -> u32 {
-        let head = self.lists[slot].head;
-        self.set_head(slot, NIL);
-        self.set_tail(slot, NIL);
-        head
+        self.occupied &= !(1 << slot);
+        std::mem::replace(&mut self.lists[slot], List::EMPTY).head
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -123,15 +133,21 @@ pub(crate) fn level_for(now: u64, deadline: u64) -> usize {
 /// The first tick of slot `slot` on `level`, in the block of that level that
 /// holds `now`. Bit arithmetic only, so it cannot overflow even at the top.
 pub(crate) fn slot_start(now: u64, level: usize, slot: usize) -> u64 {
+    debug_assert!(level < LEVELS && slot < SLOTS);
+    // The top level has 4 bits left of a u64's 64, so 16 slots.
+    debug_assert!(level < LEVELS - 1 || slot < 16, "top-level slot {slot}");
     let shift = level as u32 * BITS_PER_LEVEL;
     let block_shift = shift + BITS_PER_LEVEL;
     // The top level's block is the whole u64 range (shift 66 would overflow).
     let block_mask = u64::MAX.checked_shl(block_shift).unwrap_or(0);
-    (now & block_mask) | ((slot as u64) << shift)
+    let start = (now & block_mask) | ((slot as u64) << shift);
+    debug_assert_eq!(slot_of(start, level), slot);
+    start
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::list::NIL;
     use super::*;
 
     #[test]
@@ -154,17 +170,34 @@ mod tests {
         assert_eq!(slot_start(4096 + 5, 0, 9), 4096 + 9);
     }
 
+    /// Links that only the list heads and tails need: one entry per list.
+    struct Unlinked;
+
+    impl Links for Unlinked {
+        fn set_prev(&mut self, _: u32, _: u32) {
+            unreachable!("one entry per list");
+        }
+        fn set_next(&mut self, _: u32, _: u32) {
+            unreachable!("one entry per list");
+        }
+    }
+
     #[test]
-    fn next_occupied_slot_finds_nearest_ahead() {
+    fn the_bitmap_follows_the_lists() {
         let mut level = Level::new();
         assert_eq!(level.next_occupied_slot(0), None);
-        level.set_head(40, 7);
-        level.set_head(63, 8);
+        level.add_entry(40, 7, &mut Unlinked);
+        level.add_entry(63, 8, &mut Unlinked);
+        level.add_entry(50, 9, &mut Unlinked);
+        assert_eq!((level.head(40), level.tail(63)), (7, 8));
         assert_eq!(level.next_occupied_slot(0), Some(40));
         assert_eq!(level.next_occupied_slot(40), Some(40));
-        level.take_slot(40);
+        assert_eq!(level.take_slot(40), 7);
+        assert_eq!(level.next_occupied_slot(41), Some(50));
+        level.remove_entry(50, 9, NIL, NIL, &mut Unlinked);
         assert_eq!(level.next_occupied_slot(41), Some(63));
-        level.take_slot(63);
+        assert_eq!(level.take_slot(63), 8);
         assert!(level.is_empty());
+        assert_eq!((level.head(63), level.tail(63)), (NIL, NIL));
     }
 }

@@ -1,20 +1,26 @@
-//! `Wheel<T>`: a hierarchical hashed timing wheel over a slab.
+//! `Wheel<T>`, the public timing wheel: a [`Store`] of entries and the
+//! [`Levels`] that link them by deadline, behind the public API.
 //!
 //! The wheel knows no clock and no threads: deadlines and `now` are plain
-//! `u64` ticks that the caller defines (the scheduler uses 1 ms by default).
+//! `u64` ticks whose length the caller chooses. How it is built and why:
+//! `docs/design/wheel.md`.
 
-mod entries;
-mod expire;
+mod chunk;
+mod entry;
 mod level;
-mod lists;
+mod levels;
+mod list;
+mod overdue;
 mod store;
+#[cfg(test)]
+mod tests;
 
-use std::num::NonZeroU32;
+use entry::Entry;
+use std::mem::ManuallyDrop;
 
-pub use entries::Key;
-use entries::{Entry, NIL};
-use level::{slot_start, Level, LEVELS};
-use lists::List;
+pub use entry::Key;
+use levels::Levels;
+use list::NIL;
 use store::Store;
 
 /// A timing wheel holding values of type `T` until their deadline tick.
@@ -27,11 +33,14 @@ use store::Store;
 ///   it skips: advancing from 0 to `u64::MAX` is as cheap as by one tick.
 /// * Every `u64` deadline is valid, `u64::MAX` included; deadlines at or
 ///   before [`now`](Wheel::now) are due at the next `advance`.
+/// * A [`Key`] never outlives its entry: once the entry is gone, the key
+///   reaches nothing, whatever was inserted since.
 ///
 /// Bookkeeping is 20 bytes per entry beyond `T` (deadline, two `u32` links
 /// and a generation; the slot an entry is linked in is recomputed from its
-/// deadline, not stored), plus a fixed 5.7 KB of slot lists. With a 12-byte
-/// `T`, as the scheduler's tasks are, an entry is 32 bytes.
+/// deadline, not stored), rounded up to `T`'s alignment (8 at least), plus a
+/// fixed 5.7 KB of slot lists. The slab grows in chunks of 16,384 entries,
+/// so it never copies more than one chunk.
 ///
 /// ```
 /// use schedgroup::Wheel;
@@ -51,19 +60,7 @@ use store::Store;
 #[derive(Debug)]
 pub struct Wheel<T> {
     entries: Store<T>,
-    levels: Box<[Level; LEVELS]>,
-    /// Entries inserted (or reset) with a deadline already behind `now`. They
-    /// are handed over first at the next advance, sorted by deadline.
-    overdue: List,
-    /// A lower bound of every overdue deadline (exact until one is removed).
-    overdue_min: u64,
-    now: u64,
-    /// The generation given to the most recent insert. One counter for the
-    /// whole wheel, not one per slab slot, so a slot that is freed and
-    /// reallocated by `shrink_to_fit` can never hand out an old generation.
-    last_generation: u32,
-    /// Reused buffer for sorting the overdue entries.
-    overdue_scratch: Vec<(u64, u32)>,
+    levels: Levels,
 }
 
 impl<T> Default for Wheel<T> {
@@ -92,12 +89,7 @@ impl<T> Wheel<T> {
     pub fn with_capacity(capacity: usize) -> Self {
         Wheel {
             entries: Store::with_capacity(capacity),
-            levels: Box::new(std::array::from_fn(|_| Level::new())),
-            overdue: List::EMPTY,
-            overdue_min: u64::MAX,
-            now: 0,
-            last_generation: 0,
-            overdue_scratch: Vec::new(),
+            levels: Levels::new(),
         }
     }
 
@@ -110,7 +102,7 @@ impl<T> Wheel<T> {
     /// assert_eq!(wheel.now(), 42);
     /// ```
     pub fn now(&self) -> u64 {
-        self.now
+        self.levels.now()
     }
 
     /// How many entries are pending.
@@ -135,9 +127,10 @@ impl<T> Wheel<T> {
     }
 
     /// How many entries fit before the wheel allocates more. Growing never
-    /// moves or copies an entry: the slab is a list of fixed-size chunks
-    /// (16,384 entries each; only the first grows by reallocating, while it
-    /// is smaller than that).
+    /// copies more than one chunk of 16,384 entries: the slab is a list of
+    /// chunks, each allocated whole except the first of a wheel (or one that
+    /// [`shrink_to_fit`](Wheel::shrink_to_fit) trimmed), which doubles up to
+    /// that size.
     ///
     /// ```
     /// let wheel: schedgroup::Wheel<()> = schedgroup::Wheel::with_capacity(8);
@@ -153,39 +146,36 @@ impl<T> Wheel<T> {
     ///
     /// # Panics
     ///
-    /// If the wheel already holds `u32::MAX - 1` entries (about 100 GB of
-    /// them): slab indices are `u32` to keep entries small.
+    /// If the wheel is full: each of its `2^18 - 1` slab chunks of 16,384
+    /// entries holds entries and has no room, which takes `2^32 - 2^14`
+    /// entries (over 100 GB of them). Slab indices are `u32` to keep entries
+    /// small. A chunk that ran out of generations (see [`Key`]) has no room
+    /// until its last entry leaves, and only one runs out per `2^32 - 1`
+    /// inserts.
     ///
     /// ```
     /// let mut wheel = schedgroup::Wheel::new();
     /// let key = wheel.insert(u64::MAX, "never too late");
     /// assert_eq!(wheel.deadline(key), Some(u64::MAX));
     /// ```
-    #[inline]
+    // Always inlined: otherwise the value reaches the slab through a copy in
+    // memory, which costs more than the call.
+    #[inline(always)]
     pub fn insert(&mut self, deadline: u64, value: T) -> Key {
-        self.last_generation = self.last_generation.wrapping_add(1);
-        let generation = NonZeroU32::new(self.last_generation).unwrap_or_else(|| {
-            self.last_generation = 1;
-            NonZeroU32::MIN
-        });
-        let index = self.entries.vacant_key();
-        // Find the tail before the entry exists, so it is written once with
-        // its final links (measured: ~8 ns less per insert than filing it
-        // after the fact, which re-reads what was just written).
-        let tail = self.tail_for(deadline);
-        let stored_at = self.entries.insert(Entry {
+        // The entry is written once, with its final links: its list's tail
+        // is found before it exists.
+        let location = self.levels.location_of(deadline);
+        let prev = self.levels.tail(location);
+        let key = self.entries.insert(|generation| Entry {
             deadline,
-            prev: tail.prev,
+            prev,
             next: NIL,
             generation,
-            value,
+            value: ManuallyDrop::new(value),
         });
-        debug_assert_eq!(stored_at, index);
-        self.append(tail, index);
-        Key {
-            index,
-            generation: generation.get(),
-        }
+        self.levels
+            .add_entry(location, key.index, deadline, &mut self.entries);
+        key
     }
 
     /// Takes the entry out of the wheel. `None` if the key is stale: its
@@ -197,10 +187,13 @@ impl<T> Wheel<T> {
     /// assert_eq!(wheel.remove(key), Some('x'));
     /// assert_eq!(wheel.remove(key), None);
     /// ```
+    #[inline]
     pub fn remove(&mut self, key: Key) -> Option<T> {
-        let entry = self.entries.remove_live(key.index, key.generation)?;
-        self.detach(key.index, entry.prev, entry.next, entry.deadline);
-        Some(entry.value)
+        let entry = self.entries.remove(key)?;
+        let (prev, next, deadline) = (entry.prev, entry.next, entry.deadline);
+        self.levels
+            .unlink(key.index, prev, next, deadline, &mut self.entries);
+        Some(entry.into_value())
     }
 
     /// Moves the entry to a new deadline, earlier or later (a deadline at or
@@ -214,12 +207,14 @@ impl<T> Wheel<T> {
     /// assert_eq!(wheel.deadline(key), Some(5000));
     /// ```
     pub fn reset(&mut self, key: Key, deadline: u64) -> bool {
-        let Some(index) = self.index_of(key) else {
+        let Some(entry) = self.entries.get_mut(key) else {
             return false;
         };
-        self.unlink(index);
-        self.entries[index].deadline = deadline;
-        self.file(index);
+        let (prev, next, old) = (entry.prev, entry.next, entry.deadline);
+        entry.deadline = deadline;
+        self.levels
+            .unlink(key.index, prev, next, old, &mut self.entries);
+        self.levels.file(key.index, &mut self.entries);
         true
     }
 
@@ -232,7 +227,7 @@ impl<T> Wheel<T> {
     /// assert_eq!(wheel.deadline(key), Some(3));
     /// ```
     pub fn deadline(&self, key: Key) -> Option<u64> {
-        self.index_of(key).map(|index| self.entries[index].deadline)
+        self.entries.get(key).map(|entry| entry.deadline)
     }
 
     /// Whether the key names a pending entry.
@@ -244,7 +239,7 @@ impl<T> Wheel<T> {
     /// assert!(!wheel.contains(key));
     /// ```
     pub fn contains(&self, key: Key) -> bool {
-        self.index_of(key).is_some()
+        self.entries.get(key).is_some()
     }
 
     /// The pending value, or `None` for a stale key.
@@ -255,7 +250,7 @@ impl<T> Wheel<T> {
     /// assert_eq!(wheel.get(key), Some(&"v"));
     /// ```
     pub fn get(&self, key: Key) -> Option<&T> {
-        self.index_of(key).map(|index| &self.entries[index].value)
+        self.entries.get(key).map(|entry| &*entry.value)
     }
 
     /// The pending value, mutably, or `None` for a stale key.
@@ -267,8 +262,7 @@ impl<T> Wheel<T> {
     /// assert_eq!(wheel.remove(key), Some(2));
     /// ```
     pub fn get_mut(&mut self, key: Key) -> Option<&mut T> {
-        self.index_of(key)
-            .map(|index| &mut self.entries[index].value)
+        self.entries.get_mut(key).map(|entry| &mut *entry.value)
     }
 
     /// A lower bound of the earliest pending deadline; `None` iff the wheel
@@ -286,11 +280,7 @@ impl<T> Wheel<T> {
     /// assert_eq!(wheel.next_deadline(), Some(40));
     /// ```
     pub fn next_deadline(&self) -> Option<u64> {
-        if self.overdue.head != NIL {
-            return Some(self.overdue_min);
-        }
-        self.next_occupied()
-            .map(|(level, slot)| slot_start(self.now, level, slot))
+        self.levels.next_deadline()
     }
 
     /// Moves the wheel to tick `now` and hands every entry whose deadline is
@@ -352,28 +342,11 @@ impl<T> Wheel<T> {
     pub(crate) fn advance_at_most_with_deadlines(
         &mut self,
         now: u64,
-        budget: usize,
+        limit: usize,
         mut expired: impl FnMut(Key, u64, T),
     ) -> bool {
-        let target = now.max(self.now);
-        let mut budget = budget.saturating_sub(self.hand_over_overdue(&mut expired));
-        while let Some((level, slot)) = self.next_occupied() {
-            let start = slot_start(self.now, level, slot);
-            debug_assert!(start >= self.now, "the next slot lies behind now");
-            if start > target {
-                break;
-            }
-            self.now = start;
-            if level == 0 {
-                if !self.hand_over_slot(slot, &mut budget, &mut expired) {
-                    return false;
-                }
-            } else {
-                self.cascade(level, slot);
-            }
-        }
-        self.now = target;
-        true
+        self.levels
+            .advance(&mut self.entries, now, limit, &mut expired)
     }
 
     /// Removes every entry and returns their values, in no particular order.
@@ -389,17 +362,13 @@ impl<T> Wheel<T> {
     /// assert!(wheel.is_empty());
     /// ```
     pub fn drain(&mut self) -> impl Iterator<Item = T> + '_ {
-        for level in self.levels.iter_mut() {
-            *level = Level::new();
-        }
-        self.overdue = List::EMPTY;
-        self.overdue_min = u64::MAX;
-        self.entries.drain().map(|entry| entry.value)
+        self.levels.clear();
+        self.entries.drain()
     }
 
-    /// Gives memory back to the allocator without invalidating any key: the
-    /// slab shrinks down to just past its highest live entry (all the way
-    /// when empty).
+    /// Gives memory back to the allocator without invalidating any key:
+    /// chunks of the slab that hold no entry are freed, the others trimmed
+    /// to just past their last live entry.
     ///
     /// ```
     /// let mut wheel = schedgroup::Wheel::new();
@@ -412,67 +381,16 @@ impl<T> Wheel<T> {
     /// ```
     pub fn shrink_to_fit(&mut self) {
         self.entries.shrink_to_fit();
-        self.overdue_scratch = Vec::new();
+        self.levels.shrink_to_fit();
     }
 
-    /// The slab index of a live key, or `None` if it is stale.
-    fn index_of(&self, key: Key) -> Option<u32> {
-        let entry = self.entries.get(key.index)?;
-        (entry.generation.get() == key.generation).then_some(key.index)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bookkeeping_is_20_bytes_beyond_the_value() {
-        // The scheduler stores 12-byte, 4-aligned tasks: 32-byte entries, and
-        // the generation's niche keeps the slab's vacant variant free.
-        type Task = [u32; 3];
-        assert_eq!(std::mem::size_of::<Entry<Task>>(), 32);
-        assert_eq!(std::mem::size_of::<Option<Entry<Task>>>(), 32);
-        assert_eq!(std::mem::size_of::<Entry<u32>>(), 24);
-        assert_eq!(std::mem::size_of::<Entry<u64>>(), 32);
-    }
-
-    #[test]
-    fn equal_deadlines_come_out_first_in_first_out() {
-        // Same deadline filed on level 0, on level 2 (cascaded twice), and
-        // overdue; plus removals from the head, middle and tail of a slot.
-        for deadline in [5u64, 5000, 300_000] {
-            let mut wheel = Wheel::new();
-            let keys: Vec<Key> = (0..10).map(|i| wheel.insert(deadline, i)).collect();
-            assert_eq!(wheel.remove(keys[0]), Some(0));
-            assert_eq!(wheel.remove(keys[5]), Some(5));
-            assert_eq!(wheel.remove(keys[9]), Some(9));
-            wheel.insert(deadline, 10);
-            assert!(wheel.reset(keys[1], deadline)); // to the back of the line
-            let mut out = Vec::new();
-            wheel.advance(deadline, |_, v| out.push(v));
-            assert_eq!(out, [2, 3, 4, 6, 7, 8, 10, 1], "deadline {deadline}");
-        }
-        let mut wheel = Wheel::new();
-        wheel.advance(100, |_, _: u32| {});
-        for i in 0..5 {
-            wheel.insert(7, i);
-        }
-        let mut out = Vec::new();
-        wheel.advance(100, |_, v| out.push(v));
-        assert_eq!(out, [0, 1, 2, 3, 4]);
-    }
-
-    #[test]
-    fn reset_into_the_past_is_overdue_and_first() {
-        let mut wheel = Wheel::new();
-        wheel.advance(1000, |_, _: u32| {});
-        let a = wheel.insert(1000, 1);
-        let b = wheel.insert(2000, 2);
-        assert!(wheel.reset(b, 10));
-        assert_eq!(wheel.next_deadline(), Some(10));
-        let mut out = Vec::new();
-        wheel.advance(1000, |k, v| out.push((k, v)));
-        assert_eq!(out, [(b, 2), (a, 1)]);
+    /// Spends `count` generations of the slab chunk that the next insert
+    /// goes into, as `count` inserts and removals there would, so that tests
+    /// can reach the end of a chunk's generations in microseconds instead of
+    /// hours. It never makes a key repeat; it only hastens the moment the
+    /// chunk stops taking inserts.
+    #[doc(hidden)]
+    pub fn skip_generations(&mut self, count: u32) {
+        self.entries.skip_generations(count);
     }
 }

@@ -1,216 +1,341 @@
-//! The slab the wheel's entries live in: `u32` indices, a LIFO free list,
-//! and storage in fixed-size chunks so that growing never copies.
+//! The store the wheel's entries live in: [`Chunk`]s of a `slab::Slab`
+//! each, found by number; which chunk takes the next insert; and which chunk
+//! numbers may be given out, which is what keeps a stale [`Key`] stale.
 //!
-//! Why not the `slab` crate: it keeps one `Vec`, so growing past its
-//! capacity copies every entry (a multi-millisecond memcpy under the shard
-//! lock at each doubling, once the allocator serves such sizes from its
-//! heap), and its insert is not inlined into ours (~20 instructions per
-//! schedule). Chunks of equal size keep finding a slot to a shift and a
-//! mask; chunks that double in size (tried first) cost a leading-zeros count
-//! and more per access, which made cancel 40% slower.
+//! An entry's index is its chunk's number times [`CHUNK_LEN`] plus its
+//! position in the chunk, so a lookup is a shift, a mask and two bounds
+//! checks, and growing adds a chunk without moving any entry. Each chunk
+//! counts its inserts to stamp generations; a chunk whose count is spent
+//! takes no more inserts and, once empty, gives its memory back and its
+//! number up; numbers never used come before spent ones, and spent ones are
+//! reused longest-spent first. `docs/design/wheel.md` tells why, and what
+//! that guarantees.
 
-use super::entries::Entry;
+use std::collections::VecDeque;
+use std::num::NonZeroU32;
 
-/// Slots per chunk: 512 KiB of 32-byte entries. Only the first chunk ever
-/// reallocates (while it grows to this size, so a small wheel stays small);
-/// the others are allocated whole, and pages never written cost no memory.
-const CHUNK_BITS: u32 = 14;
-const CHUNK: usize = 1 << CHUNK_BITS;
+use super::chunk::{Chunk, Drain, CHUNK_BITS, CHUNK_LEN};
+use super::entry::{Entry, Key};
+use super::list::{Links, NIL};
 
-/// "No free slot" in the free list.
-const NO_FREE: u32 = u32::MAX;
+/// How many chunk numbers there are: every 18-bit number but the highest,
+/// whose last position would be [`NIL`].
+const CHUNK_NUMBERS: usize = (NIL >> CHUNK_BITS) as usize;
+/// `current` when no chunk is chosen for the next insert.
+const NO_CHUNK: u32 = u32::MAX;
+/// The capacity a chunk starts growing from when the store has no memory.
+const FIRST_CAPACITY: usize = 4;
 
-/// A slot: an entry, or a link in the free list. The entry's `NonZero`
-/// generation gives the enum a niche, so a slot is no bigger than an entry.
-#[derive(Debug)]
-enum Slot<T> {
-    Vacant { next_free: u32 },
-    Occupied(Entry<T>),
+/// The chunk number and the position in it of entry `index`.
+#[inline]
+fn split(index: u32) -> (usize, usize) {
+    (
+        (index >> CHUNK_BITS) as usize,
+        index as usize & (CHUNK_LEN - 1),
+    )
+}
+
+#[inline]
+fn join(number: u32, position: u32) -> u32 {
+    debug_assert!((number as usize) < CHUNK_NUMBERS && (position as usize) < CHUNK_LEN);
+    number << CHUNK_BITS | position
 }
 
 #[derive(Debug)]
 pub(crate) struct Store<T> {
-    /// Every chunk but the last holds exactly `CHUNK` slots.
-    chunks: Vec<Vec<Slot<T>>>,
-    /// Slots ever handed out, occupied or vacant: the next fresh index.
-    initialized: usize,
-    /// Occupied slots.
+    /// Every chunk number given out so far, by number: chunks holding
+    /// entries, chunks without memory that keep their count, and spent empty
+    /// ones waiting in `spent`.
+    chunks: Vec<Chunk<T>>,
+    /// The chunk inserts go into: the one an entry last left, or the one
+    /// last picked; or [`NO_CHUNK`]. Never spent; when it is full, the next
+    /// insert picks another.
+    current: u32,
+    /// Chunks with room, the next to pick last: every chunk that is neither
+    /// full nor spent is `current` or here, once (its `listed` says so);
+    /// some here may have filled up or been spent since, and are skipped.
+    with_room: Vec<u32>,
+    /// Spent chunks that hold nothing, spent longest ago first.
+    spent: VecDeque<u32>,
     len: usize,
-    /// The most recently freed slot (reused first: it is likely in cache).
-    free: u32,
-}
-
-/// The chunk and the position in it of slot `index`.
-#[inline]
-fn locate(index: u32) -> (usize, usize) {
-    let index = index as usize;
-    (index >> CHUNK_BITS, index & (CHUNK - 1))
+    /// The chunks' capacities, added up.
+    allocated: usize,
+    /// Spent chunks that still hold entries.
+    draining: usize,
 }
 
 impl<T> Store<T> {
+    /// A store with memory for `capacity` entries in all: full-size chunks
+    /// and a last smaller one.
     pub(crate) fn with_capacity(capacity: usize) -> Self {
-        let mut chunks = Vec::new();
-        let mut left = capacity;
-        while left > 0 {
-            chunks.push(Vec::with_capacity(left.min(CHUNK)));
-            left = left.saturating_sub(CHUNK);
-        }
-        Store {
-            chunks,
-            initialized: 0,
+        let mut store = Store {
+            chunks: Vec::new(),
+            current: NO_CHUNK,
+            with_room: Vec::new(),
+            spent: VecDeque::new(),
             len: 0,
-            free: NO_FREE,
+            allocated: 0,
+            draining: 0,
+        };
+        let mut left = capacity;
+        while left > 0 && store.chunks.len() < CHUNK_NUMBERS {
+            let mut chunk = Chunk::new();
+            chunk.reserve(left.min(CHUNK_LEN));
+            left = left.saturating_sub(CHUNK_LEN);
+            store.allocated += chunk.capacity();
+            store.chunks.push(chunk);
         }
+        store.rebuild_with_room();
+        store
     }
 
     pub(crate) fn len(&self) -> usize {
         self.len
     }
 
-    /// Slots allocated, occupied or not.
+    /// How many entries fit before the store allocates: all the memory,
+    /// less the places in spent chunks, which take no more inserts.
     pub(crate) fn capacity(&self) -> usize {
-        self.chunks.iter().map(Vec::capacity).sum()
-    }
-
-    /// The index the next [`insert`](Store::insert) will use.
-    #[inline]
-    pub(crate) fn vacant_key(&self) -> u32 {
-        if self.free != NO_FREE {
-            self.free
-        } else {
-            // `insert` refuses to hand out u32::MAX, so this cannot wrap
-            // into a valid-looking index.
-            u32::try_from(self.initialized).unwrap_or(u32::MAX)
+        if self.draining == 0 {
+            return self.allocated;
         }
+        let usable = |chunk: &Chunk<T>| match chunk.is_spent() {
+            true => chunk.len(),
+            false => chunk.capacity(),
+        };
+        self.chunks.iter().map(usable).sum()
     }
 
-    /// Stores `entry` at [`vacant_key`](Store::vacant_key) and returns that
-    /// index.
+    /// Stores the entry `make` builds from its generation; returns its key.
     ///
     /// # Panics
     ///
-    /// If every index below `u32::MAX` is occupied.
+    /// If every chunk number is taken by a chunk that holds entries and has
+    /// no room (see [`Wheel::insert`](super::Wheel::insert)).
     #[inline]
-    pub(crate) fn insert(&mut self, entry: Entry<T>) -> u32 {
-        let index = self.vacant_key();
-        if self.free != NO_FREE {
-            let slot = self.slot_mut(index);
-            let Slot::Vacant { next_free } = *slot else {
-                unreachable!("the free list names an occupied slot");
-            };
-            *slot = Slot::Occupied(entry);
-            self.free = next_free;
-        } else {
-            assert!(
-                index < u32::MAX,
-                "a Wheel holds at most u32::MAX - 1 entries"
-            );
-            let (chunk, _) = locate(index);
-            if chunk == self.chunks.len() {
-                let capacity = if chunk == 0 { 0 } else { CHUNK };
-                self.chunks.push(Vec::with_capacity(capacity));
-            }
-            self.chunks[chunk].push(Slot::Occupied(entry));
-            self.initialized += 1;
+    pub(crate) fn insert(&mut self, make: impl FnOnce(NonZeroU32) -> Entry<T>) -> Key {
+        // A full chunk has no memory to spare either, so one check covers
+        // "no current chunk", "full" and "must grow".
+        let current = self.chunks.get(self.current as usize);
+        if current.map_or(true, Chunk::needs_memory) {
+            self.make_room();
+        }
+        let number = self.current;
+        let (position, generation) = self.chunks[number as usize].insert(make);
+        if generation.get() == u32::MAX {
+            self.retire_current();
         }
         self.len += 1;
-        index
-    }
-
-    /// Takes the entry at `index` out.
-    ///
-    /// # Panics
-    ///
-    /// If the slot is vacant: the wheel only removes entries it knows live.
-    #[inline]
-    pub(crate) fn remove(&mut self, index: u32) -> Entry<T> {
-        let free = self.free;
-        let slot = self.slot_mut(index);
-        match std::mem::replace(slot, Slot::Vacant { next_free: free }) {
-            Slot::Occupied(entry) => {
-                self.free = index;
-                self.len -= 1;
-                entry
-            }
-            vacant => {
-                *slot = vacant;
-                panic!("removing a vacant slot");
-            }
+        Key {
+            index: join(number, position),
+            generation: generation.get(),
         }
     }
 
-    /// Takes out the entry at `index` if it is there and has `generation`.
+    /// Takes out the entry `key` names, if it is live.
     #[inline]
-    pub(crate) fn remove_live(&mut self, index: u32, generation: u32) -> Option<Entry<T>> {
-        let (chunk, position) = locate(index);
-        let slot = self.chunks.get_mut(chunk)?.get_mut(position)?;
-        match slot {
-            Slot::Occupied(entry) if entry.generation.get() == generation => {}
-            _ => return None,
-        }
-        let vacant = Slot::Vacant {
-            next_free: self.free,
-        };
-        let Slot::Occupied(entry) = std::mem::replace(slot, vacant) else {
-            unreachable!("checked just above");
-        };
-        self.free = index;
-        self.len -= 1;
+    pub(crate) fn remove(&mut self, key: Key) -> Option<Entry<T>> {
+        let (number, position) = split(key.index);
+        let chunk = self.chunks.get_mut(number)?;
+        let entry = chunk.remove(position, key.generation)?;
+        let left = chunk.len();
+        self.removed_from(number, left);
         Some(entry)
     }
 
-    /// The entry at `index`, if that slot exists and is occupied.
+    /// Takes out the live entry at `index` and returns its key with it.
+    ///
+    /// # Panics
+    ///
+    /// If there is none: the wheel only takes entries it has linked.
     #[inline]
-    pub(crate) fn get(&self, index: u32) -> Option<&Entry<T>> {
-        let (chunk, position) = locate(index);
-        match self.chunks.get(chunk)?.get(position)? {
-            Slot::Occupied(entry) => Some(entry),
-            Slot::Vacant { .. } => None,
+    pub(crate) fn take(&mut self, index: u32) -> (Key, Entry<T>) {
+        let (number, position) = split(index);
+        let chunk = &mut self.chunks[number];
+        let entry = chunk.take(position);
+        let left = chunk.len();
+        self.removed_from(number, left);
+        let key = Key {
+            index,
+            generation: entry.generation.get(),
+        };
+        (key, entry)
+    }
+
+    /// The entry `key` names, if it is live.
+    #[inline]
+    pub(crate) fn get(&self, key: Key) -> Option<&Entry<T>> {
+        let (number, position) = split(key.index);
+        self.chunks.get(number)?.get(position, key.generation)
+    }
+
+    #[inline]
+    pub(crate) fn get_mut(&mut self, key: Key) -> Option<&mut Entry<T>> {
+        let (number, position) = split(key.index);
+        self.chunks
+            .get_mut(number)?
+            .get_mut(position, key.generation)
+    }
+
+    /// Spends `count` generations of the chunk the next insert goes into, as
+    /// `count` inserts and removals there would, without making any key
+    /// repeat.
+    pub(crate) fn skip_generations(&mut self, count: u32) {
+        self.pick_current();
+        let chunk = &mut self.chunks[self.current as usize];
+        chunk.skip_generations(count);
+        if chunk.is_spent() {
+            self.retire_current();
         }
     }
 
-    #[inline]
-    fn slot_mut(&mut self, index: u32) -> &mut Slot<T> {
-        let (chunk, position) = locate(index);
-        &mut self.chunks[chunk][position]
-    }
-
-    /// Empties the store, handing out every entry; keeps no memory.
-    pub(crate) fn drain(&mut self) -> impl Iterator<Item = Entry<T>> {
-        self.initialized = 0;
+    /// Empties the store, handing out every value; keeps no memory, and
+    /// every chunk's count.
+    pub(crate) fn drain(&mut self) -> Drain<T> {
+        let mut taken = Vec::new();
+        for (number, chunk) in self.chunks.iter_mut().enumerate() {
+            let slab = chunk.release();
+            if chunk.is_spent() && !slab.is_empty() {
+                self.spent.push_back(number as u32);
+            }
+            taken.push(slab);
+        }
         self.len = 0;
-        self.free = NO_FREE;
-        std::mem::take(&mut self.chunks)
-            .into_iter()
-            .flatten()
-            .filter_map(|slot| match slot {
-                Slot::Occupied(entry) => Some(entry),
-                Slot::Vacant { .. } => None,
-            })
+        self.allocated = 0;
+        self.draining = 0;
+        self.rebuild_with_room();
+        Drain::new(taken)
     }
 
-    /// Drops the vacant slots past the highest occupied one and gives the
-    /// spare capacity back, without moving any entry. The free list is
-    /// rebuilt from what remains, lowest index first.
+    /// Gives back the memory of empty chunks, and each other chunk's past
+    /// its last live entry; moves no entry and forgets no count.
     pub(crate) fn shrink_to_fit(&mut self) {
-        let keep = (0..self.initialized as u32)
-            .rev()
-            .find(|&index| self.get(index).is_some())
-            .map_or(0, |highest| highest as usize + 1);
-        self.initialized = keep;
-        self.chunks.truncate(keep.div_ceil(CHUNK));
-        if let Some(last) = self.chunks.last_mut() {
-            // Slots in the last chunk: what is left after the full ones.
-            last.truncate(keep - (keep - 1) / CHUNK * CHUNK);
-            last.shrink_to_fit();
+        self.chunks.iter_mut().for_each(Chunk::shrink_to_fit);
+        self.allocated = self.chunks.iter().map(Chunk::capacity).sum();
+        self.rebuild_with_room();
+    }
+
+    /// Makes sure `current` names a chunk with room and memory for an insert.
+    #[cold]
+    fn make_room(&mut self) {
+        self.pick_current();
+        let number = self.current as usize;
+        if self.chunks[number].needs_memory() {
+            self.grow(number);
         }
-        self.chunks.shrink_to_fit();
-        self.free = NO_FREE;
-        for index in (0..keep as u32).rev() {
-            let free = self.free;
-            if let Slot::Vacant { next_free } = self.slot_mut(index) {
-                *next_free = free;
-                self.free = index;
+    }
+
+    /// Makes sure `current` names a chunk with room: it, if it has room;
+    /// else one from `with_room`, else a number never used, else the one
+    /// spent longest ago (its count starts over).
+    fn pick_current(&mut self) {
+        let current = self.chunks.get(self.current as usize);
+        if current.is_some_and(|chunk| !chunk.is_full()) {
+            return;
+        }
+        while let Some(number) = self.with_room.pop() {
+            let chunk = &mut self.chunks[number as usize];
+            chunk.listed = false;
+            if !chunk.is_full() && !chunk.is_spent() {
+                self.current = number;
+                return;
+            }
+        }
+        let number = if self.chunks.len() < CHUNK_NUMBERS {
+            self.chunks.push(Chunk::new());
+            (self.chunks.len() - 1) as u32
+        } else if let Some(number) = self.spent.pop_front() {
+            self.chunks[number as usize].restart();
+            number
+        } else {
+            panic!("a Wheel is full: each of its chunks holds entries and none has room");
+        };
+        debug_assert!(!self.chunks[number as usize].is_full());
+        debug_assert!(!self.chunks[number as usize].is_spent());
+        self.current = number;
+    }
+
+    /// Gives the chunk `number` room for more entries: a chunk of a store that
+    /// has no memory starts small and doubles; any other is given its full
+    /// size at once (pages never written cost nothing).
+    fn grow(&mut self, number: usize) {
+        let chunk = &mut self.chunks[number];
+        let before = chunk.capacity();
+        let wanted = if before == 0 && self.allocated > 0 {
+            CHUNK_LEN
+        } else {
+            (before * 2).clamp(FIRST_CAPACITY, CHUNK_LEN)
+        };
+        chunk.reserve(wanted);
+        debug_assert!(chunk.capacity() > before);
+        self.allocated += chunk.capacity() - before;
+    }
+
+    /// The current chunk is spent: it takes no more inserts, and its number
+    /// waits for reuse once it holds nothing.
+    #[cold]
+    fn retire_current(&mut self) {
+        let number = std::mem::replace(&mut self.current, NO_CHUNK) as usize;
+        debug_assert!(self.chunks[number].is_spent());
+        if self.chunks[number].len() == 0 {
+            self.bury(number);
+        } else {
+            self.draining += 1;
+        }
+    }
+
+    /// Bookkeeping after an entry left chunk `number`, which now holds
+    /// `left`: inserts go there next, into the place just freed (likely
+    /// still in cache), unless it is spent; a spent chunk is buried once
+    /// empty.
+    #[inline]
+    fn removed_from(&mut self, number: usize, left: usize) {
+        self.len -= 1;
+        if number == self.current as usize {
+            return;
+        }
+        if self.chunks[number].is_spent() {
+            if left == 0 {
+                self.draining -= 1;
+                self.bury(number);
+            }
+            return;
+        }
+        let previous = std::mem::replace(&mut self.current, number as u32);
+        if let Some(chunk) = self.chunks.get_mut(previous as usize) {
+            if !chunk.listed && !chunk.is_full() {
+                chunk.listed = true;
+                self.with_room.push(previous);
+            }
+        }
+    }
+
+    /// A spent chunk emptied: its memory goes back, its number to the end of
+    /// the line of spent numbers.
+    #[cold]
+    fn bury(&mut self, number: usize) {
+        let chunk = &mut self.chunks[number];
+        debug_assert!(chunk.is_spent() && chunk.len() == 0);
+        self.allocated -= chunk.capacity();
+        drop(chunk.release());
+        self.spent.push_back(number as u32);
+    }
+
+    /// Lists again which chunks have room, so that those with memory are
+    /// picked first, lowest number first.
+    fn rebuild_with_room(&mut self) {
+        self.current = NO_CHUNK;
+        self.with_room.clear();
+        let open = |chunk: &Chunk<T>| !chunk.is_spent() && !chunk.is_full();
+        for pass_memory in [false, true] {
+            for number in (0..self.chunks.len()).rev() {
+                let chunk = &mut self.chunks[number];
+                if pass_memory == (chunk.capacity() > 0) {
+                    chunk.listed = open(chunk);
+                    if chunk.listed {
+                        self.with_room.push(number as u32);
+                    }
+                }
             }
         }
     }
@@ -219,140 +344,33 @@ impl<T> Store<T> {
 impl<T> std::ops::Index<u32> for Store<T> {
     type Output = Entry<T>;
 
+    /// The live entry at `index` (panics if there is none).
     #[inline]
     fn index(&self, index: u32) -> &Entry<T> {
-        match self.get(index) {
-            Some(entry) => entry,
-            None => panic!("no entry at {index}"),
-        }
+        let (number, position) = split(index);
+        self.chunks[number].entry(position)
     }
 }
 
 impl<T> std::ops::IndexMut<u32> for Store<T> {
     #[inline]
     fn index_mut(&mut self, index: u32) -> &mut Entry<T> {
-        match self.slot_mut(index) {
-            Slot::Occupied(entry) => entry,
-            Slot::Vacant { .. } => panic!("no entry at {index}"),
-        }
+        let (number, position) = split(index);
+        self.chunks[number].entry_mut(position)
+    }
+}
+
+impl<T> Links for Store<T> {
+    #[inline]
+    fn set_prev(&mut self, index: u32, prev: u32) {
+        self[index].prev = prev;
+    }
+
+    #[inline]
+    fn set_next(&mut self, index: u32, next: u32) {
+        self[index].next = next;
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::num::NonZeroU32;
-
-    fn entry(value: u32) -> Entry<u32> {
-        Entry {
-            deadline: 0,
-            prev: 0,
-            next: 0,
-            generation: NonZeroU32::MIN,
-            value,
-        }
-    }
-
-    #[test]
-    fn a_slot_is_no_bigger_than_its_entry() {
-        assert_eq!(
-            std::mem::size_of::<Slot<[u32; 3]>>(),
-            std::mem::size_of::<Entry<[u32; 3]>>()
-        );
-    }
-
-    #[test]
-    fn chunks_fill_up_in_order_and_never_move() {
-        let mut store = Store::with_capacity(0);
-        for value in 0..=CHUNK as u32 {
-            assert_eq!(store.insert(entry(value)), value);
-        }
-        // The first entry of the second chunk: it must never move again.
-        let pinned = CHUNK as u32;
-        let address = store.get(pinned).map(|e| e as *const Entry<u32>);
-        for value in CHUNK as u32 + 1..3 * CHUNK as u32 + 5 {
-            assert_eq!(store.insert(entry(value)), value);
-        }
-        assert_eq!(store.get(pinned).map(|e| e as *const Entry<u32>), address);
-        assert_eq!(store.chunks.len(), 4);
-        assert!(store.chunks[..3].iter().all(|chunk| chunk.len() == CHUNK));
-        assert_eq!(locate(CHUNK as u32 * 2 + 7), (2, 7));
-        assert_eq!(store[CHUNK as u32 * 2 + 7].value, CHUNK as u32 * 2 + 7);
-        store.shrink_to_fit();
-        assert_eq!((store.chunks.len(), store.chunks[3].len()), (4, 5));
-        for index in (CHUNK as u32..3 * CHUNK as u32 + 5).rev() {
-            store.remove(index);
-        }
-        store.shrink_to_fit();
-        assert_eq!((store.chunks.len(), store.chunks[0].len()), (1, CHUNK));
-        assert_eq!(store.vacant_key(), CHUNK as u32);
-    }
-
-    #[test]
-    fn indices_are_handed_out_in_order_then_reused() {
-        let mut store = Store::with_capacity(0);
-        for value in 0..10_000 {
-            assert_eq!(store.insert(entry(value)), value);
-        }
-        assert_eq!(store.len(), 10_000);
-        assert_eq!(store.remove(77).value, 77);
-        assert_eq!(store.vacant_key(), 77);
-        assert_eq!(store.insert(entry(1)), 77);
-        assert_eq!(store.vacant_key(), 10_000);
-    }
-
-    #[test]
-    fn freed_slots_are_reused_last_in_first_out() {
-        let mut store = Store::with_capacity(4);
-        for value in 0..4 {
-            store.insert(entry(value));
-        }
-        assert_eq!(store.remove(1).value, 1);
-        assert_eq!(store.remove(2).value, 2);
-        assert!(store.get(1).is_none());
-        assert_eq!(store.vacant_key(), 2);
-        assert_eq!(store.insert(entry(20)), 2);
-        assert_eq!(store.insert(entry(10)), 1);
-        assert_eq!(store.insert(entry(4)), 4);
-        assert_eq!(store[1].value, 10);
-    }
-
-    #[test]
-    fn shrink_keeps_live_indices_and_rebuilds_the_free_list() {
-        let mut store = Store::with_capacity(0);
-        for value in 0..1000 {
-            store.insert(entry(value));
-        }
-        for index in (0..1000).filter(|&i| i != 5 && i != 70) {
-            store.remove(index);
-        }
-        store.shrink_to_fit();
-        assert_eq!(store.capacity(), 71);
-        assert_eq!((store[5].value, store[70].value), (5, 70));
-        // The free list hands out the lowest vacant index first, then fresh
-        // slots past the highest live one.
-        assert_eq!(store.insert(entry(0)), 0);
-        for expected in (1..70).filter(|&i| i != 5) {
-            assert_eq!(store.insert(entry(expected)), expected);
-        }
-        assert_eq!(store.insert(entry(71)), 71);
-        store.remove(5);
-        store.remove(70);
-        let all: Vec<u32> = store.drain().map(|e| e.value).collect();
-        assert_eq!(all.len(), 70);
-        store.shrink_to_fit();
-        assert_eq!(
-            (store.capacity(), store.len(), store.vacant_key()),
-            (0, 0, 0)
-        );
-    }
-
-    #[test]
-    #[should_panic(expected = "vacant")]
-    fn removing_a_vacant_slot_panics() {
-        let mut store = Store::with_capacity(0);
-        let index = store.insert(entry(1));
-        store.remove(index);
-        store.remove(index);
-    }
-}
+mod tests;
