@@ -120,7 +120,7 @@ pub(crate) fn drive<H: Host>(host: &Arc<H>, parker: Parker, mut stop_at: Option<
             return;
         }
         wakeup.parked_until.store(SCANNING, Ordering::SeqCst);
-        let now = clock.tick_floor(clock.now());
+        let now = clock.reached();
         if stop_at.is_some_and(|stop| stop <= now) {
             stop_at = None;
             host.deadline_passed();

@@ -115,7 +115,7 @@ impl TaskHandle {
     pub fn reset(&self, deadline: Instant) -> bool {
         match &self.target {
             Target::Once { shard, key } => {
-                let tick = shard.clock().tick_ceil(deadline);
+                let tick = shard.clock().deadline_at(deadline);
                 shard.reset(*key, tick)
             }
             Target::Every(series) => series.reset(deadline),
@@ -145,7 +145,7 @@ impl TaskHandle {
         match &self.target {
             Target::Once { shard, key } => {
                 let clock = shard.clock();
-                shard.reset(*key, clock.tick_after(clock.now(), delay))
+                shard.reset(*key, clock.deadline_after(clock.now(), delay))
             }
             Target::Every(series) => series.reset(series.clock().instant_after(delay)),
         }

@@ -109,7 +109,7 @@ impl<T: Send + 'static> Queue<T> {
     #[inline]
     pub fn insert(&self, value: T, delay: Duration) -> QueueKey {
         let clock = self.shared.clock();
-        self.insert_tick(value, clock.tick_after(clock.now(), delay))
+        self.insert_tick(value, clock.deadline_after(clock.now(), delay))
     }
 
     /// Adds `value`, to come back at or after `deadline`; a deadline in the
@@ -123,7 +123,7 @@ impl<T: Send + 'static> Queue<T> {
     /// ```
     #[inline]
     pub fn insert_at(&self, value: T, deadline: Instant) -> QueueKey {
-        let tick = self.shared.clock().tick_ceil(deadline);
+        let tick = self.shared.clock().deadline_at(deadline);
         self.insert_tick(value, tick)
     }
 
@@ -165,7 +165,7 @@ impl<T: Send + 'static> Queue<T> {
             return false;
         };
         let clock = shard.clock();
-        let tick = clock.tick_after(clock.now(), delay);
+        let tick = clock.deadline_after(clock.now(), delay);
         let moved = shard.reset(key.key, tick);
         QueueShared::expire_if_reached(&self.shared, tick);
         moved
@@ -185,7 +185,7 @@ impl<T: Send + 'static> Queue<T> {
         let Some(shard) = self.shared.shard_numbered(key.shard) else {
             return false;
         };
-        let tick = shard.clock().tick_ceil(deadline);
+        let tick = shard.clock().deadline_at(deadline);
         let moved = shard.reset(key.key, tick);
         QueueShared::expire_if_reached(&self.shared, tick);
         moved

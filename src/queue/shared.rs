@@ -95,7 +95,7 @@ impl<T: Send + 'static> QueueShared<T> {
     /// what a test sees does not depend on which thread got there first.
     #[inline]
     pub(crate) fn expire_if_reached(this: &Arc<Self>, tick: u64) {
-        if this.clock.is_manual() && tick <= this.clock.tick_floor(this.clock.now()) {
+        if this.clock.is_manual() && tick <= this.clock.reached() {
             QueueShared::take_expired(this);
         }
     }
@@ -104,7 +104,7 @@ impl<T: Send + 'static> QueueShared<T> {
     /// calling thread: a receiver need not wait for the driver to wake).
     /// Returns how many it moved.
     pub(crate) fn take_expired(this: &Arc<Self>) -> usize {
-        let now = this.clock.tick_floor(this.clock.now());
+        let now = this.clock.reached();
         let mut batch = Vec::new();
         hand_over_due(this, now, usize::MAX, &mut batch).0
     }

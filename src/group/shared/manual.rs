@@ -31,7 +31,7 @@ impl Shared {
     /// tasks only a later advance makes due). Returns how many tasks it
     /// fired.
     pub(crate) fn run_due(this: &Arc<Self>) -> usize {
-        let now = this.clock.tick_floor(this.clock.now());
+        let now = this.clock.reached();
         if this.stop_at.is_some_and(|stop| stop <= now) {
             this.stop(Error::DeadlineExceeded);
         }

@@ -106,7 +106,7 @@ impl Shared {
             keep_alive,
             deadline,
         } = config;
-        let stop_at = deadline.map(|deadline| clock.tick_ceil(deadline));
+        let stop_at = deadline.map(|deadline| clock.deadline_at(deadline));
         let parker = Parker::new();
         let wakeup = Arc::new(Wakeup::new(parker.unparker()));
         let panics = Arc::new(PanicLog::default());
@@ -135,7 +135,7 @@ impl Shared {
             pool: Pool::new(max_concurrency, keep_alive),
             driver: Mutex::new(None),
         });
-        if stop_at.is_some_and(|stop| stop <= shared.clock.tick_floor(shared.clock.now())) {
+        if stop_at.is_some_and(|stop| stop <= shared.clock.reached()) {
             shared.stop(Error::DeadlineExceeded);
         }
         let driver_shared = Arc::clone(&shared);
