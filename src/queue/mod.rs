@@ -254,17 +254,34 @@ impl<T: Send + 'static> Queue<T> {
         self.shared.ready().values.pop_front()
     }
 
+    /// Blocks until a value is ready or `deadline` (real time) passes. A
+    /// blocked receiver sleeps until the queue's next deadline itself and
+    /// takes what expired then, so a value reaches it after one wake-up
+    /// (its own), not two (the driver's, then its own); the driver only
+    /// looks again a little later, in case this receiver is gone by then.
     fn recv_until(&self, deadline: Option<Instant>) -> Option<T> {
-        if let Some(value) = self.try_recv() {
-            return Some(value);
-        }
-        let mut ready = self.shared.ready();
         loop {
+            if let Some(value) = self.try_recv() {
+                return Some(value);
+            }
+            let next = self.shared.next_deadline();
+            let mut ready = self.shared.ready();
             if let Some(value) = ready.values.pop_front() {
                 return Some(value);
             }
-            if self.shared.arrived().wait_until(&mut ready, deadline) {
-                return ready.values.pop_front();
+            let until = match (deadline, next.filter(|_| !self.shared.clock().is_manual())) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            ready.watchers += 1;
+            let timed_out = self.shared.arrived().wait_until(&mut ready, until);
+            ready.watchers -= 1;
+            if let Some(value) = ready.values.pop_front() {
+                return Some(value);
+            }
+            if timed_out && deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                drop(ready);
+                return self.try_recv();
             }
         }
     }

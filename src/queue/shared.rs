@@ -41,6 +41,12 @@ pub(crate) struct Ready<T> {
     /// `recv_async` futures waiting for a value, by id, oldest first.
     pub(crate) wakers: VecDeque<(u64, Waker)>,
     pub(crate) next_waker: u64,
+    /// Receivers blocked in `recv`, each sleeping until the next deadline
+    /// at most: the driver may leave that deadline to them.
+    pub(crate) watchers: usize,
+    /// The deadline the driver last left to them (when it changes, they
+    /// look again).
+    pub(crate) watch: Option<Instant>,
 }
 
 impl<T: Send + 'static> QueueShared<T> {
@@ -70,6 +76,8 @@ impl<T: Send + 'static> QueueShared<T> {
                 values: VecDeque::new(),
                 wakers: VecDeque::new(),
                 next_waker: 0,
+                watchers: 0,
+                watch: None,
             }),
             arrived: Condvar::new(),
             handles: AtomicUsize::new(1),
@@ -209,6 +217,21 @@ impl<T: Send + 'static> Host for QueueShared<T> {
     fn deadline_passed(&self) {}
 
     fn all_empty(&self) {}
+
+    fn delegate(&self, deadline: Instant) -> bool {
+        let mut ready = self.ready.lock();
+        if ready.watchers == 0 {
+            ready.watch = None;
+            return false;
+        }
+        if ready.watch != Some(deadline) {
+            // The deadline changed since the receivers went to sleep (an
+            // earlier insert woke the driver, say): they look again.
+            ready.watch = Some(deadline);
+            self.arrived.notify_all();
+        }
+        true
+    }
 
     fn dispatch(this: &Arc<Self>, batch: &mut Vec<(u64, T)>) {
         let count = batch.len();
