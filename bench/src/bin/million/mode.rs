@@ -88,9 +88,9 @@ impl Mode {
                 "out (default 3600); report the memory per pending value (RSS and",
                 "heap bytes), the queue driver's wake-ups over --observe seconds,",
                 "then N values due at ONE instant received by one thread: the time",
-                "from the deadline to the last (goals: <= 32 B + the value per",
-                "value, 0 wake-ups, 1M received in <= 100 ms); --compare runs",
-                "tokio-util's DelayQueue<u64> the same way",
+                "from the deadline to the last (goals: <= 32 B per value beyond",
+                "the value itself, 0 wake-ups, 1M received in <= 100 ms);",
+                "--compare runs tokio-util's DelayQueue<u64> the same way",
             ],
         }
     }
