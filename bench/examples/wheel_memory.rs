@@ -21,63 +21,20 @@
 //! structure was filled (Linux only): capacity that was allocated but never
 //! written to does not count there.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use schedgroup::Wheel;
+use schedgroup_bench::counting::{self, Counting};
 use tokio_util::time::DelayQueue;
-
-/// Counts the bytes currently allocated through it.
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every method forwards to `System` with the caller's arguments and
-// only adds bookkeeping on the side.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: forwarded unchanged; the caller upholds `alloc`'s contract.
-        let ptr = unsafe { System.alloc(layout) };
-        if !ptr.is_null() {
-            LIVE.fetch_add(layout.size(), Ordering::Relaxed);
-        }
-        ptr
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: forwarded unchanged; the caller upholds `alloc_zeroed`'s contract.
-        let ptr = unsafe { System.alloc_zeroed(layout) };
-        if !ptr.is_null() {
-            LIVE.fetch_add(layout.size(), Ordering::Relaxed);
-        }
-        ptr
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded unchanged; the caller upholds `dealloc`'s contract.
-        unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: forwarded unchanged; the caller upholds `realloc`'s contract.
-        let new = unsafe { System.realloc(ptr, layout, new_size) };
-        if !new.is_null() {
-            LIVE.fetch_add(new_size, Ordering::Relaxed);
-            LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-        }
-        new
-    }
-}
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-fn live() -> usize {
-    LIVE.load(Ordering::Relaxed)
+/// The bytes that became live since the reading `base`.
+fn grown(base: isize) -> usize {
+    (counting::live() - base).max(0) as usize
 }
 
 /// Resident set size in bytes (Linux only; 4 KiB pages assumed).
@@ -138,7 +95,7 @@ fn wheel(n: usize, exact: bool) {
 type Small = [u32; 3];
 
 fn wheel_of<V: Copy>(n: usize, exact: bool, value: V, what: &str) {
-    let base = live();
+    let base = counting::live();
     let rss = resident();
     let mut wheel = if exact {
         Wheel::with_capacity(n)
@@ -150,36 +107,36 @@ fn wheel_of<V: Copy>(n: usize, exact: bool, value: V, what: &str) {
         wheel.insert(rng.ahead(), value);
     }
     let label = if exact { "exact" } else { "grown" };
-    row_of::<V>(&format!("{what}, {label}"), n, live() - base, rss);
+    row_of::<V>(&format!("{what}, {label}"), n, grown(base), rss);
     if exact {
         wheel.drain().for_each(drop);
-        after("… after `drain()`", live() - base);
+        after("… after `drain()`", grown(base));
         wheel.shrink_to_fit();
-        after("… then `shrink_to_fit()`", live() - base);
+        after("… then `shrink_to_fit()`", grown(base));
     } else {
         let mut fired = 0usize;
         wheel.advance(u64::MAX, |_, _| fired += 1);
         assert_eq!(fired, n);
-        after("… after `advance` expired all", live() - base);
+        after("… after `advance` expired all", grown(base));
         wheel.shrink_to_fit();
-        after("… then `shrink_to_fit()`", live() - base);
+        after("… then `shrink_to_fit()`", grown(base));
     }
 }
 
 /// The plain lazy-deletion heap: values inside the heap, `(deadline, id, T)`.
 fn heap_of_tuples(n: usize) {
-    let base = live();
+    let base = counting::live();
     let rss = resident();
     let mut heap = BinaryHeap::new();
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     for id in 0..n {
         heap.push(Reverse((rng.ahead(), id as u32, VALUE)));
     }
-    row("`BinaryHeap<(u64, u32, T)>`, grown", n, live() - base, rss);
+    row("`BinaryHeap<(u64, u32, T)>`, grown", n, grown(base), rss);
     while heap.pop().is_some() {}
-    after("… after popping all", live() - base);
+    after("… after popping all", grown(base));
     heap.shrink_to_fit();
-    after("… then `shrink_to_fit()`", live() - base);
+    after("… then `shrink_to_fit()`", grown(base));
 }
 
 /// The benchmark's heap peer: 16-byte `(deadline, slot, generation)` heap
@@ -190,7 +147,7 @@ fn heap_peer(n: usize) {
         _generation: u32,
         _value: Value,
     }
-    let base = live();
+    let base = counting::live();
     let rss = resident();
     let mut heap = BinaryHeap::new();
     let mut slots = Vec::new();
@@ -203,27 +160,22 @@ fn heap_peer(n: usize) {
         });
         heap.push(Reverse((rng.ahead(), slot as u32, 1u32)));
     }
-    row(
-        "bench heap peer (keys + slab), grown",
-        n,
-        live() - base,
-        rss,
-    );
+    row("bench heap peer (keys + slab), grown", n, grown(base), rss);
     while let Some(Reverse((_, slot, _))) = heap.pop() {
         free.push(slot);
     }
-    after("… after popping all (free list full)", live() - base);
+    after("… after popping all (free list full)", grown(base));
     heap.shrink_to_fit();
     drop(slots);
     drop(free);
     after(
         "… then heap shrunk, slab and free list dropped",
-        live() - base,
+        grown(base),
     );
 }
 
 fn delay_queue(n: usize, exact: bool) {
-    let base = live();
+    let base = counting::live();
     let rss = resident();
     let mut queue = if exact {
         DelayQueue::with_capacity(n)
@@ -236,16 +188,17 @@ fn delay_queue(n: usize, exact: bool) {
         queue.insert_at(VALUE, start + Duration::from_millis(rng.ahead()));
     }
     let label = if exact { "exact" } else { "grown" };
-    row(&format!("`DelayQueue<T>`, {label}"), n, live() - base, rss);
+    row(&format!("`DelayQueue<T>`, {label}"), n, grown(base), rss);
     queue.clear();
-    after("… after `clear()`", live() - base);
+    after("… after `clear()`", grown(base));
     queue.shrink_to_fit();
-    after("… then `shrink_to_fit()`", live() - base);
+    after("… then `shrink_to_fit()`", grown(base));
     queue.compact();
-    after("… then `compact()`", live() - base);
+    after("… then `compact()`", grown(base));
 }
 
 fn main() {
+    counting::start();
     let sizes: Vec<usize> = std::env::args()
         .skip(1)
         .map(|arg| arg.parse().expect("sizes are entry counts"))

@@ -10,6 +10,14 @@
 //!   surfaces). Its deadlines here never surface, so the harness rebuilds it
 //!   (untimed) whenever its tombstones reach its live count; the rebuild is
 //!   a favour to the heap, whose memory would otherwise grow without bound.
+//! * `pool_*` (`delay` and `cancel` groups): scheduled-thread-pool 0.2
+//!   (`schedgroup_bench::scheduled_pool`: a `BinaryHeap` under a mutex, and
+//!   4 workers that each sleep on its `Condvar` until the earliest job's
+//!   exact `Instant`), through `execute_after`, which boxes the closure and
+//!   allocates an `Arc<AtomicBool>` for its `JobHandle`. Its cancel is that
+//!   flag alone (the job stays in the heap until its deadline), so it is
+//!   rebuilt (untimed) like the heap once its canceled jobs reach its live
+//!   count. It has no reset.
 //! * `delayqueue_*`: tokio-util's `DelayQueue<Box<dyn FnOnce() + Send>>`,
 //!   single-threaded and unsynchronised (no lock), never polled, inside a
 //!   current-thread runtime's context.
@@ -31,13 +39,21 @@
 //!   replaced (untimed). `*_random` cancels uniformly random pending tasks,
 //!   `*_newest` the most recently scheduled ones (hot in cache). The
 //!   canceled closure (its `Arc`) is dropped inside the timed region for
-//!   schedgroup and `DelayQueue`, not for the heap (lazy). schedgroup's
+//!   schedgroup and `DelayQueue`, not for the heap and the pool (lazy).
+//!   schedgroup's
 //!   handle is dropped at once, except in `schedgroup_keep_handle_random`,
 //!   where it is dropped untimed (`TaskHandle::cancel` alone).
 //! * `pair` (figure 7): at N = 1k / 100k / 1M / 10M pending (built once per
 //!   N, lazily, untimed), one operation = schedule a fresh task (1 h +
 //!   `0..2^20` ms) and cancel a uniformly random pending one, so N never
 //!   changes.
+//! * `reset`: at N = 1k / 100k / 1M / 10M pending, filed 30–60 s out (built
+//!   once per N, lazily, untimed; refilled before anything could fire), one
+//!   operation = `TaskHandle::reset_after` (or `DelayQueue::reset`) of a
+//!   pending task. `*_later`: a uniformly random one, to 60 s from now, so
+//!   every reset moves its task later (an idle timeout renewed by a
+//!   packet). `*_earlier`: each task once, in a random order, to 20 s from
+//!   now: earlier than its filed deadline, and still pending.
 //! * `threads` (figure 8): `delay` as in `delay`, from 1 or 2 threads at
 //!   once into one group (threads spawned and synchronised on a `Barrier`
 //!   untimed; the time is from the first thread's start to the last one's
@@ -54,12 +70,15 @@
 //!
 //! This file registers the groups; `scheduler/peers.rs` holds the peers,
 //! `scheduler/fixtures.rs` one fixture per figure (what is timed, what is
-//! rebuilt untimed), `scheduler/stopwatch.rs` what the timed regions read.
+//! rebuilt untimed), `scheduler/reset.rs` the `reset` group's, and
+//! `common/stopwatch.rs` what the timed regions read.
 
 mod fixtures;
 #[path = "../common/lazily.rs"]
 mod lazily;
 mod peers;
+mod reset;
+#[path = "../common/stopwatch.rs"]
 mod stopwatch;
 
 use std::time::Duration;
@@ -68,7 +87,8 @@ use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion};
 use fixtures::{Drain, Fill, Pairs, Spawn, Threads, Victims};
 use lazily::bench_lazily;
-use peers::{Heap, HeapSchedule, Queue, SgDelay, SgKeepHandle, SgSchedule};
+use peers::{Heap, HeapSchedule, Pool, Queue, SgDelay, SgKeepHandle, SgSchedule};
+use reset::{Direction, Resets};
 use schedgroup::Group;
 use schedgroup_bench::go_heap::HeapGroup;
 
@@ -78,7 +98,7 @@ const FAR: Duration = Duration::from_secs(3600);
 const SPREAD_MS: u64 = 1 << 20;
 /// Worker threads of the heap peer: schedgroup's default cap on this machine.
 const HEAP_WORKERS: usize = 4;
-/// Pending counts of the `pair` group.
+/// Pending counts of the `pair` and `reset` groups.
 const SIZES: [usize; 4] = [1_000, 100_000, 1_000_000, 10_000_000];
 
 /// Sizes that differ between `cargo bench` and criterion's test mode.
@@ -90,6 +110,7 @@ struct Scale {
     fill_tokio: usize,
     /// Pending tasks of the `cancel` group.
     cancel_pool: usize,
+    /// Pending counts of the `pair` and `reset` groups.
     pair_sizes: &'static [usize],
 }
 
@@ -154,6 +175,12 @@ fn bench_delay(c: &mut Criterion, scale: Scale) {
     );
     bench_lazily(
         &mut group,
+        id("pool_execute_after"),
+        || Fill::<Pool>::new(cap, true),
+        Fill::run,
+    );
+    bench_lazily(
+        &mut group,
         id("delayqueue_insert"),
         || Fill::<Queue>::new(cap, true),
         Fill::run,
@@ -183,6 +210,12 @@ fn bench_cancel(c: &mut Criterion, scale: Scale) {
             &mut group,
             id(&format!("heap_{name}")),
             || Drain::<Heap>::new(size, order),
+            Drain::run,
+        );
+        bench_lazily(
+            &mut group,
+            id(&format!("pool_{name}")),
+            || Drain::<Pool>::new(size, order),
             Drain::run,
         );
         bench_lazily(
@@ -233,6 +266,28 @@ fn bench_pair(c: &mut Criterion, scale: Scale) {
     group.finish();
 }
 
+fn bench_reset(c: &mut Criterion, scale: Scale) {
+    let mut group = c.benchmark_group("reset");
+    configure(&mut group);
+    for &n in scale.pair_sizes {
+        for (name, direction) in [("later", Direction::Later), ("earlier", Direction::Earlier)] {
+            bench_lazily(
+                &mut group,
+                BenchmarkId::new(format!("schedgroup_{name}"), n),
+                || Resets::<SgDelay>::new(n, direction),
+                Resets::run,
+            );
+            bench_lazily(
+                &mut group,
+                BenchmarkId::new(format!("delayqueue_{name}"), n),
+                || Resets::<Queue>::new(n, direction),
+                Resets::run,
+            );
+        }
+    }
+    group.finish();
+}
+
 fn bench_threads(c: &mut Criterion, scale: Scale) {
     let mut group = c.benchmark_group("threads");
     configure(&mut group);
@@ -272,6 +327,7 @@ fn main() {
     bench_delay(&mut c, scale);
     bench_cancel(&mut c, scale);
     bench_pair(&mut c, scale);
+    bench_reset(&mut c, scale);
     bench_threads(&mut c, scale);
     c.final_summary();
 }

@@ -1,18 +1,20 @@
 //! The peers every single-threaded and multi-threaded harness drives:
-//! schedgroup through its API, the Go design (`HeapGroup`) and tokio-util's
-//! `DelayQueue`, behind the two small traits the fixtures are written
-//! against.
+//! schedgroup through its API, the Go design (`HeapGroup`),
+//! scheduled-thread-pool (`ScheduledPool`) and tokio-util's `DelayQueue`,
+//! behind the two small traits the fixtures are written against.
 
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use schedgroup::{Group, TaskHandle};
+use scheduled_thread_pool::JobHandle;
 use tokio_util::time::{delay_queue, DelayQueue};
 
 use crate::{FAR, HEAP_WORKERS, SPREAD_MS};
 use schedgroup_bench::go_heap::HeapGroup;
 use schedgroup_bench::rng::Rng;
+use schedgroup_bench::scheduled_pool::ScheduledPool;
 
 /// The closure every peer schedules: it captures one `Arc`.
 pub(crate) fn job(payload: Arc<u64>) -> impl FnOnce() + Send + 'static {
@@ -176,9 +178,42 @@ impl Peer for HeapSchedule {
     }
 }
 
+/// scheduled-thread-pool through `execute_after`, with as many workers as
+/// the heap. Its cancel only sets the job's flag (the job and its closure
+/// stay in the heap until their deadline), so, like the heap, it is
+/// rebuilt (untimed) once its canceled jobs reach its live count.
+pub(crate) struct Pool {
+    pool: ScheduledPool,
+    canceled: usize,
+}
+
+impl Peer for Pool {
+    type Handle = JobHandle;
+
+    fn build() -> Self {
+        Pool {
+            pool: ScheduledPool::new(HEAP_WORKERS),
+            canceled: 0,
+        }
+    }
+
+    fn add(&mut self, delay: Duration, payload: Arc<u64>) -> JobHandle {
+        self.pool.execute_after(delay, job(payload))
+    }
+
+    fn cancel(&mut self, handle: JobHandle) {
+        handle.cancel();
+        self.canceled += 1;
+    }
+
+    fn worn_out(&self, live: usize) -> bool {
+        self.canceled >= live.max(1)
+    }
+}
+
 /// tokio-util's `DelayQueue` with boxed closures. Needs a runtime context
 /// with time enabled (entered in `main`).
-pub(crate) struct Queue(DelayQueue<BoxedJob>);
+pub(crate) struct Queue(pub(crate) DelayQueue<BoxedJob>);
 
 impl Peer for Queue {
     type Handle = delay_queue::Key;

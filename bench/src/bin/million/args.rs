@@ -2,126 +2,59 @@
 
 use std::time::Duration;
 
-/// Tasks scheduled when `--tasks` is not given (modes may differ, see
-/// [`Mode::default_tasks`]).
-pub const DEFAULT_TASKS: usize = 1_000_000;
-/// Seconds each task waits when `--delay` is not given (modes may differ,
-/// see [`Mode::default_delay_secs`]).
-pub const DEFAULT_DELAY_SECS: f64 = 10.0;
+pub use crate::mode::{Mode, DEFAULT_DELAY_SECS, DEFAULT_TASKS};
+
 /// `--mode idle`: seconds to watch when `--observe` is not given.
 pub const DEFAULT_OBSERVE_SECS: f64 = 10.0;
 /// `--mode scale`: the largest pending count when `--max-pending` is not given.
 pub const DEFAULT_MAX_PENDING: usize = 10_000_000;
 const MAX_DELAY_SECS: f64 = 1e9;
+/// The coarsest `--tick` accepted (schedgroup takes longer ones as an hour).
+const MAX_TICK: Duration = Duration::from_secs(3600);
 
-/// One experiment. Each mode lives in its own module and prints its own
-/// table; add a variant here, a line to `ALL`, and an arm in `main`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    /// Schedule N closures D seconds out and watch threads, memory, rate,
-    /// lateness and the final count (the Go package's experiment).
-    Schedule,
-    /// N closures with one deadline: how soon after it are all done?
-    Burst,
-    /// N closures spread over D seconds: how late does each start?
-    Lateness,
-    /// N closures an hour out: what does the process cost while it waits?
-    Idle,
-    /// Memory and delay+cancel cost at growing pending counts.
-    Scale,
-}
-
-impl Mode {
-    /// Every mode, in the order `--help` lists them; the first is the default.
-    pub const ALL: &'static [Mode] = &[
-        Mode::Schedule,
-        Mode::Burst,
-        Mode::Lateness,
-        Mode::Idle,
-        Mode::Scale,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Mode::Schedule => "schedule",
-            Mode::Burst => "burst",
-            Mode::Lateness => "lateness",
-            Mode::Idle => "idle",
-            Mode::Scale => "scale",
-        }
-    }
-
-    /// `--help` text, one entry per line.
-    fn about(self) -> &'static [&'static str] {
-        match self {
-            Mode::Schedule => &[
-                "schedule N tasks D seconds out; report threads and memory while",
-                "they are pending, the cost of a delay() call, the time from the",
-                "deadline to the last task done, and the final count (must be N)",
-            ],
-            Mode::Burst => &[
-                "schedule N tasks (default 1M) for ONE deadline D seconds after the",
-                "start (default 1); report the time from the deadline to the last",
-                "task done and tasks/s (goal: <= 100 ms, >= 10 M tasks/s)",
-            ],
-            Mode::Lateness => &[
-                "schedule N tasks (default 100k) spread evenly over D seconds",
-                "(default 2), each recording how late it started; report exact",
-                "p50/p99/p999/max, early starts (must be 0) and Group::stats()",
-                "(goal: p99 <= 1.2 ms, max <= 3 ms, zero early)",
-            ],
-            Mode::Idle => &[
-                "schedule N tasks (default 1M) D seconds out (default 3600), then",
-                "watch for --observe seconds: the driver thread's wake-ups and the",
-                "process's CPU time (goal: <= 2 wake-ups, <= 20 ms CPU)",
-            ],
-            Mode::Scale => &[
-                "fill 1k, 100k, 1M, 10M pending (up to --max-pending) D seconds out",
-                "(default 3600, spread over [D, 2D)), each level in a fresh child",
-                "process; report RSS growth per timer and the cost of a delay+cancel",
-                "pair at that level (goals: <= 40 B/timer at 1M; flat",
-                "max/min <= 1.5x, 10M pending in <= 400 MB RSS)",
-            ],
-        }
-    }
-
-    /// `--tasks` when not given.
-    pub fn default_tasks(self) -> usize {
-        match self {
-            Mode::Lateness => 100_000,
-            _ => DEFAULT_TASKS,
-        }
-    }
-
-    /// `--delay` when not given, seconds.
-    pub fn default_delay_secs(self) -> f64 {
-        match self {
-            Mode::Schedule => DEFAULT_DELAY_SECS,
-            Mode::Burst => 1.0,
-            Mode::Lateness => 2.0,
-            Mode::Idle | Mode::Scale => 3600.0,
-        }
-    }
-
-    fn parse(name: &str) -> Option<Mode> {
-        Mode::ALL.iter().copied().find(|mode| mode.name() == name)
-    }
-}
-
-/// Which scheduler a measurement runs on.
+/// Which scheduler (or queue) a measurement runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Side {
     /// `schedgroup::Group`.
     Wheel,
     /// The Go package's design, `schedgroup_bench::go_heap`.
     Heap,
+    /// scheduled-thread-pool, `schedgroup_bench::scheduled_pool`.
+    Pool,
+    /// `schedgroup::Queue<u64>`.
+    Queue,
+    /// tokio-util's `DelayQueue<u64>`.
+    DelayQueue,
 }
 
 impl Side {
+    const ALL: [Side; 5] = [
+        Side::Wheel,
+        Side::Heap,
+        Side::Pool,
+        Side::Queue,
+        Side::DelayQueue,
+    ];
+
+    /// Its value of the hidden `--child` flag.
     pub fn flag(self) -> &'static str {
         match self {
             Side::Wheel => "wheel",
             Side::Heap => "heap",
+            Side::Pool => "pool",
+            Side::Queue => "queue",
+            Side::DelayQueue => "delayqueue",
+        }
+    }
+
+    /// The sides a mode measures: its own first, then those `--compare`
+    /// adds, each in a child process.
+    pub fn of(mode: Mode) -> &'static [Side] {
+        match mode {
+            Mode::Schedule => &[Side::Wheel],
+            Mode::Burst | Mode::Idle | Mode::Scale => &[Side::Wheel, Side::Heap],
+            Mode::Lateness => &[Side::Wheel, Side::Heap, Side::Pool],
+            Mode::Queue => &[Side::Queue, Side::DelayQueue],
         }
     }
 }
@@ -136,7 +69,10 @@ pub struct Config {
     pub observe: Duration,
     /// `--mode scale`: the largest pending count.
     pub max_pending: usize,
-    /// Run the heap peer too and print it beside.
+    /// schedgroup's `Builder::tick` (and `QueueBuilder::tick`); `None`: its
+    /// default.
+    pub tick: Option<Duration>,
+    /// Run the peers too (see [`Side::of`]) and print them beside.
     pub compare: bool,
     /// Hidden: this process is a child started by `--compare` (or by
     /// `--mode scale`); measure this side only and print machine-readable
@@ -166,24 +102,35 @@ pub fn usage() -> String {
         "\
 Usage: cargo run --release -p schedgroup-bench --bin million -- [OPTIONS]
 
-Schedules many closures on one schedgroup::Group, each capturing one Arc
-and incrementing a shared atomic counter, and reports what it cost.
+Schedules many closures on one schedgroup::Group (or values on one
+schedgroup::Queue: --mode queue), each closure capturing one Arc and
+incrementing a shared atomic counter, and reports what it cost.
 
 Options:
-    --tasks N         tasks to schedule (default {DEFAULT_TASKS}, lateness 100000;
-                      `_` separators ok; not for scale, see --max-pending)
+    --tasks N         tasks (values) to schedule (default {DEFAULT_TASKS}, lateness
+                      100000; `_` separators ok; not for scale, see --max-pending)
     --delay SECS      seconds, fractions ok; per mode: schedule: each task's delay
                       (default {DEFAULT_DELAY_SECS}); burst: the one deadline, counted from the
                       start of scheduling (default 1); lateness: the span the
-                      deadlines are spread over, starting 0.25 s in (default 2);
-                      idle, scale: how far out the tasks are (default 3600)
-    --observe SECS    idle: how long to watch (default {DEFAULT_OBSERVE_SECS})
+                      deadlines are spread over, starting 0.25 s in, or 1 µs
+                      per task if that is later (default 2); idle, scale,
+                      queue: how far out the tasks are (default 3600)
+    --observe SECS    idle, queue: how long to watch (default {DEFAULT_OBSERVE_SECS})
     --max-pending N   scale: the largest pending count (default {DEFAULT_MAX_PENDING});
                       levels are 1k, 100k, 1M, 10M up to it, plus N itself
-    --compare         burst, lateness, idle, scale: also run the Go package's
-                      design (bench/src/go_heap.rs: Mutex<BinaryHeap> +
-                      Condvar, fixed worker pool) right after, in a child
-                      process of this binary, and print it beside
+    --tick DURATION   schedgroup's wheel resolution (Builder::tick,
+                      QueueBuilder::tick), with a unit: 100us, 0.5ms, 1ms
+                      (default: schedgroup's own, 1 ms); with lateness
+                      --compare, schedgroup also runs at its default tick,
+                      to show what the finer one changes
+    --compare         also run the peers, each right after schedgroup in a
+                      child process of this binary, and print them beside:
+                      burst, idle, scale: the Go package's design
+                      (bench/src/go_heap.rs: Mutex<BinaryHeap> + Condvar,
+                      fixed worker pool); lateness: that and
+                      scheduled-thread-pool (a BinaryHeap + Condvar whose
+                      workers sleep until each job's exact Instant);
+                      queue: tokio-util's DelayQueue
     --mode MODE       experiment to run (default {default_mode})
     -h, --help        print this help and exit
 
@@ -191,8 +138,8 @@ Modes:
 {modes}
 Each mode reports its figures against the crate's goals for them (met or
 missed); a missed goal never changes the exit status. Timing modes (burst,
-lateness, idle) are sensitive to other load on the machine: run them
-several times.
+lateness, idle, queue) are sensitive to other load on the machine: run
+them several times.
 
 Exit status: 0 on success, 1 if the experiment failed (e.g. the final count
 is not N, or a task started early), 2 on a bad command line.",
@@ -208,6 +155,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Parsed, UsageErro
     let mut delay = None;
     let mut observe = None;
     let mut max_pending = None;
+    let mut tick = None;
     let mut compare = false;
     let mut child = None;
     let mut args = args.into_iter();
@@ -239,12 +187,15 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Parsed, UsageErro
                 None => compare = true,
                 Some(_) => return Err(UsageError("--compare takes no value".into())),
             },
+            "--tick" => tick = Some(parse_tick(&value("a duration, e.g. 100us or 1ms")?)?),
             "--child" => {
-                child = Some(match value("wheel or heap")?.as_str() {
-                    "wheel" => Side::Wheel,
-                    "heap" => Side::Heap,
-                    other => return Err(UsageError(format!("--child: unknown side `{other}`"))),
-                })
+                let name = value("a side, e.g. heap")?;
+                child = Some(
+                    Side::ALL
+                        .into_iter()
+                        .find(|side| side.flag() == name)
+                        .ok_or_else(|| UsageError(format!("--child: unknown side `{name}`")))?,
+                )
             }
             "--mode" => {
                 let name = value("a mode name")?;
@@ -273,12 +224,31 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Parsed, UsageErro
         }
         Ok(())
     };
-    let measured = [Mode::Burst, Mode::Lateness, Mode::Idle, Mode::Scale];
+    let measured = [
+        Mode::Burst,
+        Mode::Lateness,
+        Mode::Idle,
+        Mode::Scale,
+        Mode::Queue,
+    ];
     only(compare, "--compare", &measured)?;
     only(child.is_some(), "--child", &measured)?;
-    only(observe.is_some(), "--observe", &[Mode::Idle])?;
+    if let Some(side) = child.filter(|side| !Side::of(mode).contains(side)) {
+        return Err(UsageError(format!(
+            "--child {} does not apply to --mode {}",
+            side.flag(),
+            mode.name()
+        )));
+    }
+    only(observe.is_some(), "--observe", &[Mode::Idle, Mode::Queue])?;
     only(max_pending.is_some(), "--max-pending", &[Mode::Scale])?;
-    let counted = [Mode::Schedule, Mode::Burst, Mode::Lateness, Mode::Idle];
+    let counted = [
+        Mode::Schedule,
+        Mode::Burst,
+        Mode::Lateness,
+        Mode::Idle,
+        Mode::Queue,
+    ];
     only(tasks.is_some(), "--tasks", &counted)?;
     Ok(Parsed::Run(Config {
         mode,
@@ -286,6 +256,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Parsed, UsageErro
         delay: delay.unwrap_or(Duration::from_secs_f64(mode.default_delay_secs())),
         observe: observe.unwrap_or(Duration::from_secs_f64(DEFAULT_OBSERVE_SECS)),
         max_pending: max_pending.unwrap_or(DEFAULT_MAX_PENDING),
+        tick,
         compare,
         child,
     }))
@@ -314,9 +285,13 @@ impl Config {
                 args.push(self.tasks.to_string());
             }
         }
-        if self.mode == Mode::Idle {
+        if matches!(self.mode, Mode::Idle | Mode::Queue) {
             args.push("--observe".into());
             args.push(format!("{:?}", self.observe.as_secs_f64()));
+        }
+        if let Some(tick) = self.tick {
+            args.push("--tick".into());
+            args.push(format!("{}ns", tick.as_nanos()));
         }
         args
     }
@@ -346,4 +321,75 @@ fn parse_secs(flag: &str, text: &str) -> Result<Duration, UsageError> {
         return Err(bad("is too large (at most 1e9 seconds)"));
     }
     Ok(Duration::from_secs_f64(secs))
+}
+
+/// A duration with a unit: `ns`, `us` (or `µs`), `ms` or `s`, fractions
+/// ok; more than 0 and at most [`MAX_TICK`].
+fn parse_tick(text: &str) -> Result<Duration, UsageError> {
+    let bad = |why: &str| UsageError(format!("--tick: `{text}` {why}"));
+    let trimmed = text.trim();
+    let split = trimmed
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .ok_or_else(|| bad("needs a unit: ns, us, ms or s (e.g. 100us)"))?;
+    let (number, unit) = trimmed.split_at(split);
+    let number: f64 = number
+        .parse()
+        .map_err(|_| bad("does not start with a number"))?;
+    let per_unit = match unit.trim() {
+        "ns" => 1e-9,
+        "us" | "µs" => 1e-6,
+        "ms" => 1e-3,
+        "s" => 1.0,
+        _ => return Err(bad("has an unknown unit (known: ns, us, ms, s)")),
+    };
+    let secs = number * per_unit;
+    if !secs.is_finite() || secs > MAX_TICK.as_secs_f64() {
+        return Err(bad("is too long (at most 1 hour)"));
+    }
+    let tick = Duration::from_secs_f64(secs);
+    if tick.is_zero() {
+        return Err(bad("must be at least 1 ns"));
+    }
+    Ok(tick)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_args(line: &str) -> Result<Config, String> {
+        match parse(line.split_whitespace().map(String::from)) {
+            Ok(Parsed::Run(config)) => Ok(config),
+            Ok(Parsed::Help) => Err("help".into()),
+            Err(UsageError(message)) => Err(message),
+        }
+    }
+
+    #[test]
+    fn tick_takes_a_unit_and_refuses_nonsense() {
+        assert_eq!(parse_tick("100us").ok(), Some(Duration::from_micros(100)));
+        assert_eq!(parse_tick("100µs").ok(), Some(Duration::from_micros(100)));
+        assert_eq!(parse_tick("0.5ms").ok(), Some(Duration::from_micros(500)));
+        assert_eq!(parse_tick("2s").ok(), Some(Duration::from_secs(2)));
+        assert_eq!(parse_tick("250ns").ok(), Some(Duration::from_nanos(250)));
+        for bad in ["100", "0ms", "1 fortnight", "ms", "7200s", "1e400s", "-1ms"] {
+            assert!(parse_tick(bad).is_err(), "{bad} was accepted");
+        }
+    }
+
+    #[test]
+    fn a_child_gets_the_tick_and_only_its_modes_sides() {
+        let config = parse_args("--mode lateness --tick 100us --compare").unwrap();
+        assert_eq!(config.tick, Some(Duration::from_micros(100)));
+        let args = config.child_args(Side::Pool, None).join(" ");
+        assert!(args.contains("--child pool"), "{args}");
+        assert!(args.contains("--tick 100000ns"), "{args}");
+        let child = parse_args(&args).unwrap();
+        assert_eq!((child.child, child.tick), (Some(Side::Pool), config.tick));
+        assert!(parse_args("--mode burst --child pool").is_err());
+        assert!(parse_args("--mode queue --child delayqueue").is_ok());
+        assert!(parse_args("--mode queue --child heap").is_err());
+        assert!(parse_args("--mode schedule --observe 1").is_err());
+        assert!(parse_args("--mode queue --observe 1 --tasks 10").is_ok());
+    }
 }

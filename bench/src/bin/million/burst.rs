@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use schedgroup::Group;
 
-use crate::args::Config;
+use crate::args::{Config, Side};
 use crate::figures::{self, header, row, since, Figures, Sides};
 use crate::procfs;
 use crate::report::{count, duration, met, nanos, or_na, rate, signed_nanos, Grid};
@@ -28,11 +28,10 @@ const GOAL_RATE: f64 = 10e6;
 
 pub fn run(config: &Config) -> Result<(), Failure> {
     if let Some(side) = config.child {
-        return figures::emit_for(
-            side,
-            || measure::<Group>(config),
-            || measure::<HeapGroup>(config),
-        );
+        return figures::emit(match side {
+            Side::Heap => measure::<HeapGroup>(config),
+            _ => measure::<Group>(config),
+        });
     }
     let n = config.tasks;
     println!(
@@ -148,7 +147,7 @@ pub fn run(config: &Config) -> Result<(), Failure> {
 pub fn measure<T: Timers>(config: &Config) -> Figures {
     let n = config.tasks;
     let census = Census::before_start();
-    let timers = T::start();
+    let timers = T::start(config);
     let tally = Tally::new(n);
     let start = Instant::now();
     let deadline = start + config.delay;

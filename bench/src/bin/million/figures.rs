@@ -3,11 +3,12 @@
 //! Every measuring mode computes its figures into a [`Figures`] and builds
 //! its table from those, whether they were measured in this process or in a
 //! child: `--compare` re-executes this binary with the hidden flag
-//! `--child heap` (and `--mode scale` with `--child wheel|heap` once per
-//! level), so that each measurement starts in a fresh process: a fresh
-//! allocator (memory freed by the other design is not reused, and the RSS
-//! baseline is clean), and none of the other design's threads. The child
-//! prints `figure <key> <value>` / `note <key> <text>` lines on stdout.
+//! `--child <side>` once per peer (and `--mode scale` with
+//! `--child wheel|heap` once per level), so that each measurement starts in
+//! a fresh process: a fresh allocator (memory freed by the other design is
+//! not reused, and the RSS baseline is clean), and none of the other
+//! design's threads. The child prints `figure <key> <value>` /
+//! `note <key> <text>` lines on stdout.
 
 use std::process::{Command, Stdio};
 
@@ -39,6 +40,16 @@ impl Figures {
         let text: String = text.into();
         self.notes.retain(|(k, _)| k != key);
         self.notes.push((key.to_string(), text.replace('\n', " ")));
+    }
+
+    /// Takes every figure of `other`, replacing those of the same name.
+    pub fn extend(&mut self, other: Figures) {
+        for (key, value) in other.values {
+            self.set(&key, value);
+        }
+        for (key, text) in other.notes {
+            self.note(&key, text);
+        }
     }
 
     pub fn get(&self, key: &str) -> Option<f64> {
@@ -126,32 +137,14 @@ pub fn header<'a>(first: &'a str, names: &[&'a str]) -> Vec<&'a str> {
         .collect()
 }
 
-/// In a child: measures `side` with the matching closure and prints the
-/// figures for the parent.
-pub fn emit_for(
-    side: Side,
-    wheel: impl FnOnce() -> Figures,
-    heap: impl FnOnce() -> Figures,
-) -> Result<(), Failure> {
-    let figures = match side {
-        Side::Wheel => wheel(),
-        Side::Heap => heap(),
-    };
+/// In a child: prints the figures it measured for the parent.
+pub fn emit(figures: Figures) -> Result<(), Failure> {
     figures.emit();
     Ok(())
 }
 
-/// With `--compare`: the heap peer's figures, measured in a child process
-/// right after this one's.
-pub fn peer(config: &Config) -> Result<Option<Figures>, Failure> {
-    if !config.compare {
-        return Ok(None);
-    }
-    println!("measuring the Go design (heap) in a child process ...");
-    in_child(config, Side::Heap, None).map(Some)
-}
-
-/// The lines `--compare` prints under each table about how the peer ran.
+/// The lines `--compare` prints under each table about how the Go design
+/// ran.
 pub const PEER_NOTE: &str = "\
 Go design (heap) = bench/src/go_heap.rs: one Mutex<BinaryHeap> + Condvar,
   a timer thread and a fixed pool of workers (as many as schedgroup's default
@@ -159,47 +152,105 @@ Go design (heap) = bench/src/go_heap.rs: one Mutex<BinaryHeap> + Condvar,
   binary (hidden flag --child heap), so it started from a fresh allocator and
   a clean RSS baseline, with none of schedgroup's threads around.";
 
-/// schedgroup's figures and, with `--compare`, the heap peer's, measured in
-/// that order, ready to print side by side.
+/// The same about scheduled-thread-pool.
+pub const POOL_NOTE: &str = "\
+scheduled-thread-pool = the crate, 0.2 (bench/src/scheduled_pool.rs): one
+  BinaryHeap under a parking_lot Mutex, and workers (as many as the Go design's)
+  that each wait on its Condvar until the earliest job's exact Instant, then
+  run it: no timer thread, no tick. It ran in a child process too (--child
+  pool), with a counter beside it for wait() (one atomic add and subtract per
+  job). Its jobs are filed at now + (deadline - now), read a few tens of ns
+  apart: that much late by construction.";
+
+/// One column of a table: a side's name and figures.
+struct Column {
+    side: Side,
+    name: String,
+    figures: Figures,
+}
+
+/// The figures of each side measured, in the order measured, ready to print
+/// side by side: the mode's own side first (measured in this process), then
+/// the peers `--compare` adds, each measured in a child process.
 pub struct Sides {
-    figures: Vec<Figures>,
-    names: Vec<&'static str>,
+    columns: Vec<Column>,
 }
 
 impl Sides {
-    /// Takes schedgroup's figures (already measured) and measures the peer.
+    /// Starts with the figures this process measured.
+    pub fn new(side: Side, name: impl Into<String>, figures: Figures) -> Sides {
+        Sides {
+            columns: vec![Column {
+                side,
+                name: name.into(),
+                figures,
+            }],
+        }
+    }
+
+    /// schedgroup's figures (already measured) and, with `--compare`, the
+    /// Go design's, measured in a child.
     pub fn measure(config: &Config, wheel: Figures) -> Result<Sides, Failure> {
         use crate::timers::Timers;
-        let mut sides = Sides {
-            figures: vec![wheel],
-            names: vec![<schedgroup::Group as Timers>::NAME],
-        };
-        if let Some(heap) = peer(config)? {
-            sides.figures.push(heap);
-            sides
-                .names
-                .push(<schedgroup_bench::go_heap::HeapGroup as Timers>::NAME);
+        let mut sides = Sides::new(Side::Wheel, <schedgroup::Group as Timers>::NAME, wheel);
+        if config.compare {
+            sides.add_child(
+                config,
+                Side::Heap,
+                <schedgroup_bench::go_heap::HeapGroup as Timers>::NAME,
+            )?;
         }
         Ok(sides)
     }
 
+    /// Measures `side` in a child process with `config` and adds its column.
+    pub fn add_child(
+        &mut self,
+        config: &Config,
+        side: Side,
+        name: impl Into<String>,
+    ) -> Result<(), Failure> {
+        let name = name.into();
+        println!("measuring {name} in a child process ...");
+        let figures = in_child(config, side, None)?;
+        self.columns.push(Column {
+            side,
+            name,
+            figures,
+        });
+        Ok(())
+    }
+
     /// The figures, one per side, for [`row`].
     pub fn refs(&self) -> Vec<&Figures> {
-        self.figures.iter().collect()
+        self.columns.iter().map(|c| &c.figures).collect()
+    }
+
+    /// The figures of the side measured in this process.
+    pub fn first(&self) -> &Figures {
+        &self.columns[0].figures
     }
 
     /// schedgroup's figures.
     pub fn wheel(&self) -> &Figures {
-        &self.figures[0]
+        self.first()
     }
 
-    /// The peer's figures, with `--compare`.
+    /// The first column measured on `side` in a child, if any.
+    pub fn peer(&self, side: Side) -> Option<&Figures> {
+        self.columns[1..]
+            .iter()
+            .find(|c| c.side == side)
+            .map(|c| &c.figures)
+    }
+
+    /// The Go design's figures, with `--compare`.
     pub fn heap(&self) -> Option<&Figures> {
-        self.figures.get(1)
+        self.peer(Side::Heap)
     }
 
     /// The sides' names, in the same order.
-    pub fn names(&self) -> Vec<&'static str> {
-        self.names.clone()
+    pub fn names(&self) -> Vec<&str> {
+        self.columns.iter().map(|c| c.name.as_str()).collect()
     }
 }

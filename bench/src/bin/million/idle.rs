@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use schedgroup::Group;
 
-use crate::args::Config;
+use crate::args::{Config, Side};
 use crate::figures::{self, header, row, since, Figures, Sides};
 use crate::procfs::{self, ThreadStat};
 use crate::report::{count, duration, met, nanos, or_na, Grid};
@@ -37,11 +37,10 @@ const POLL_EVERY: Duration = Duration::from_millis(1);
 
 pub fn run(config: &Config) -> Result<(), Failure> {
     if let Some(side) = config.child {
-        return figures::emit_for(
-            side,
-            || measure::<Group>(config),
-            || measure::<HeapGroup>(config),
-        );
+        return figures::emit(match side {
+            Side::Heap => measure::<HeapGroup>(config),
+            _ => measure::<Group>(config),
+        });
     }
     let n = config.tasks;
     println!(
@@ -176,7 +175,7 @@ pub fn run(config: &Config) -> Result<(), Failure> {
 /// How much `field` grew from `before` to `after`, summed over the kept
 /// threads alive at the end (one born in the window counts from 0; one that
 /// died in it is lost, which `threads_changed` reports).
-fn delta(
+pub fn delta(
     before: &[ThreadStat],
     after: &[ThreadStat],
     keep: impl Fn(u32) -> bool,
@@ -201,7 +200,7 @@ pub fn measure<T: Timers>(config: &Config) -> Figures {
         f.note("loadavg", load);
     }
     let existing: HashSet<u32> = procfs::threads().iter().map(|t| t.tid).collect();
-    let timers = T::start();
+    let timers = T::start(config);
     let started: Vec<ThreadStat> = procfs::threads()
         .into_iter()
         .filter(|t| !existing.contains(&t.tid))

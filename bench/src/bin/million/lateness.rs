@@ -1,14 +1,26 @@
 //! `--mode lateness`: N tasks (100k) with deadlines spread evenly over D
-//! seconds (2 s), at the default 1 ms tick (figure 5 of the README).
+//! seconds (2 s), at schedgroup's default tick or `--tick` (figure 5 of the
+//! README); with `--compare`, the Go design and scheduled-thread-pool beside
+//! it (and, with `--tick`, schedgroup at its default tick too), each in a
+//! child process.
 //!
 //! Task `i` is due at `t0 + D * i / N`, `t0` a quarter second after the
-//! start of scheduling (the table says if scheduling overran it). The first
+//! start of scheduling, or 1 µs per task if that is later (1 s for 1M), so
+//! that every side has scheduled them all before the first is due (the
+//! table says if scheduling overran it). The first
 //! thing each task does is read the clock and store `now - deadline`, in
 //! nanoseconds, into its own preallocated slot, so the percentiles are
 //! exact (nearest rank over all N), and a negative value is an early start.
 //! schedgroup's own `Group::stats().lateness` is printed beside: it is
 //! measured when a worker takes the task, from the deadline rounded up to
 //! a tick, and kept in a histogram whose values are bucket upper bounds.
+//!
+//! CPU: per thread from schedstat, the timer thread (schedgroup's driver,
+//! the Go design's timer; scheduled-thread-pool has none) and the workers,
+//! from the end of scheduling to `wait()` returning; their sum is what the
+//! goals compare, and the process's `utime + stime` over the same span
+//! (10 ms steps, threads that exited included) cross-checks it. The goals
+//! are in `lateness_goals.rs`.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -16,22 +28,40 @@ use std::time::{Duration, Instant};
 
 use schedgroup::Group;
 
-use crate::args::Config;
+use crate::args::{Config, Side};
 use crate::figures::{self, header, row, since, Figures, Sides};
+use crate::lateness_goals::{self, GOAL_MAX_NS, GOAL_P99_NS};
+use crate::pool::Pool;
 use crate::procfs;
-use crate::report::{count, duration, met, nanos, or_na, signed_nanos, Grid};
+use crate::report::{count, duration, nanos, or_na, signed_nanos, Grid};
 use crate::threads::{self, Census};
 use crate::timers::Timers;
 use crate::Failure;
 use schedgroup_bench::go_heap::HeapGroup;
 
-/// The first deadline, after the start of scheduling.
-const LEAD: Duration = Duration::from_millis(250);
+/// The first deadline after the start of scheduling: at least this ...
+const MIN_LEAD: Duration = Duration::from_millis(250);
+/// ... and at least this per task, so that a side scheduling at a few
+/// hundred nanoseconds per task finishes before the first is due.
+const LEAD_PER_TASK: Duration = Duration::from_micros(1);
 /// A slot no task has written.
 const NOT_RUN: i64 = i64::MIN;
-/// The crate's goals for figure 5.
-const GOAL_P99_NS: f64 = 1.2e6;
-const GOAL_MAX_NS: f64 = 3e6;
+/// schedgroup's tick when `--tick` is not given.
+const DEFAULT_TICK: Duration = Duration::from_millis(1);
+
+/// The first deadline, after the start of scheduling, for `n` tasks.
+fn lead(n: usize) -> Duration {
+    let per_task = LEAD_PER_TASK.saturating_mul(u32::try_from(n).unwrap_or(u32::MAX));
+    MIN_LEAD.max(per_task)
+}
+
+/// schedgroup's tick, for the tables: `"1.0 ms (default)"`.
+fn tick_label(tick: Option<Duration>) -> String {
+    match tick {
+        Some(tick) => format!("{} tick", duration(tick)),
+        None => format!("{} tick (default)", duration(DEFAULT_TICK)),
+    }
+}
 
 /// What every closure captures (with its index).
 struct Log {
@@ -61,31 +91,62 @@ const QUANTILES: [(&str, f64); 3] = [("p50", 0.5), ("p99", 0.99), ("p999", 0.999
 
 pub fn run(config: &Config) -> Result<(), Failure> {
     if let Some(side) = config.child {
-        return figures::emit_for(
-            side,
-            || measure::<Group>(config),
-            || measure::<HeapGroup>(config),
-        );
+        return figures::emit(match side {
+            Side::Heap => measure::<HeapGroup>(config),
+            Side::Pool => measure::<Pool>(config),
+            _ => measure::<Group>(config),
+        });
     }
     let n = config.tasks;
     println!(
-        "schedgroup million, mode lateness: {} tasks due evenly over {}, the first {} after the start; 1 ms tick",
+        "schedgroup million, mode lateness: {} tasks due evenly over {}, the first {} after the start; schedgroup at a {}",
         count(n),
         duration(config.delay),
-        duration(LEAD)
+        duration(lead(n)),
+        tick_label(config.tick)
     );
     println!("each task stores Instant::now() - its requested deadline first thing (exact, nearest-rank percentiles)");
     println!("(each closure captures one Arc and its index: 16 bytes, so schedgroup boxes it)");
     println!();
-    let both = Sides::measure(config, measure::<Group>(config))?;
-    let (wheel, heap) = (both.wheel(), both.heap());
+    let wheel_name = format!("schedgroup, {}", tick_label(config.tick));
+    let mut sides = Sides::new(Side::Wheel, wheel_name, measure::<Group>(config));
+    if config.compare {
+        if config.tick.is_some() {
+            let default_tick = Config {
+                tick: None,
+                ..config.clone()
+            };
+            let name = format!("schedgroup, {}", tick_label(None));
+            sides.add_child(&default_tick, Side::Wheel, name)?;
+        }
+        sides.add_child(config, Side::Heap, HeapGroup::NAME)?;
+        sides.add_child(config, Side::Pool, Pool::NAME)?;
+    }
+    print_table(config, &sides);
+    lateness_goals::print_verdicts(config, &sides);
+    for (f, name) in sides.refs().into_iter().zip(sides.names()) {
+        if let Some(e) = f.text("wait_error") {
+            return Err(Failure(format!("{name}: wait() returned Err({e})")));
+        }
+        if f.get("not_run").is_some_and(|c| c > 0.0) {
+            return Err(Failure(format!("{name}: some tasks never ran")));
+        }
+        if f.get("early").is_some_and(|c| c > 0.0) {
+            return Err(Failure(format!(
+                "{name}: tasks started before their deadline"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn print_table(config: &Config, both: &Sides) {
     let (sides, names) = (both.refs(), both.names());
     println!();
-
     let mut grid = Grid::new(
         format!(
             "lateness: {} tasks spread over {} (start - requested deadline)",
-            count(n),
+            count(config.tasks),
             duration(config.delay)
         ),
         &header("", &names),
@@ -129,15 +190,27 @@ pub fn run(config: &Config) -> Result<(), Failure> {
             or_na(f.get("not_run"), |c| count(c as usize))
         )
     }));
-    grid.row(row("timer thread, during the run", &sides, |f| {
-        threads::describe(f, "run_", "timer")
+    grid.row(row("timer thread: CPU / waiting / switches", &sides, |f| {
+        if f.get("run_timer_cpu_ns").is_none() {
+            "none (workers wait for deadlines)".to_string()
+        } else {
+            threads::compact(f, "run_", "timer")
+        }
     }));
-    grid.row(row("workers, during the run", &sides, |f| {
+    grid.row(row("workers: CPU / waiting / switches", &sides, |f| {
         format!(
-            "{} threads: {}",
+            "{}: {}",
             or_na(f.get("run_workers"), |w| format!("{w}")),
-            threads::describe(f, "run_", "workers")
+            threads::compact(f, "run_", "workers")
         )
+    }));
+    grid.row(row("CPU, timer + workers (compared)", &sides, |f| {
+        or_na(f.get("run_cpu_ns"), nanos)
+    }));
+    grid.row(row("CPU, process utime+stime", &sides, |f| {
+        or_na(f.get("proc_ticks_ns"), |ns| {
+            format!("{} (10 ms steps)", nanos(ns))
+        })
     }));
     let stat = |key: &str| {
         let key = key.to_string();
@@ -157,49 +230,19 @@ pub fn run(config: &Config) -> Result<(), Failure> {
     }
     grid.row(row("  max", &sides, stat("stats_max_ns")));
     grid.print();
-    println!("(during the run = from the end of scheduling to wait() returning, per thread from");
+    println!("(from the end of scheduling to wait() returning, per thread from /proc/self/task/<tid>/schedstat:");
+    println!(" CPU time, and time runnable but waiting for a CPU; switches from its status; workers: N threads.");
+    println!(" utime+stime also counts threads that exited during the run)");
     println!(
-        " /proc/self/task/<tid>/schedstat: CPU time, and time runnable but waiting for a CPU)"
+        "(stats(): from the deadline rounded up to schedgroup's tick to when a worker took the task,\n histogram bucket upper bounds (<= 12.5% high); the rows above it also count the rounding, up to one tick)"
     );
-    println!(
-        "(stats(): from the deadline rounded up to the 1 ms tick to when a worker took the task, histogram\n bucket upper bounds (<= 12.5% high); the rows above it also count the rounding, up to one tick)"
-    );
-    if heap.is_some() {
+    if both.heap().is_some() {
         println!("{}", figures::PEER_NOTE);
         println!("  (the heap keeps exact Instants: no tick rounding)");
     }
-
-    let verdict = |f: &Figures| {
-        let (p99, max, early) = (f.get("p99_ns"), f.get("max_ns"), f.get("early"));
-        format!(
-            "p99 {} (goal <= 1.2 ms: {}), max {} (goal <= 3 ms: {}), early {} (goal 0: {})",
-            or_na(p99, signed_nanos),
-            p99.map_or("not measured", |v| met(v <= GOAL_P99_NS)),
-            or_na(max, signed_nanos),
-            max.map_or("not measured", |v| met(v <= GOAL_MAX_NS)),
-            or_na(early, |c| count(c as usize)),
-            early.map_or("not measured", |c| met(c == 0.0)),
-        )
-    };
-    println!("verdict #5, schedgroup: {}", verdict(wheel));
-    if let Some(heap) = &heap {
-        println!("       for comparison, Go design: {}", verdict(heap));
+    if both.peer(Side::Pool).is_some() {
+        println!("{}", figures::POOL_NOTE);
     }
-    println!("(lateness depends on the machine's load: other runnable threads delay the wake-ups)");
-    for (f, name) in sides.iter().zip(&names) {
-        if let Some(e) = f.text("wait_error") {
-            return Err(Failure(format!("{name}: wait() returned Err({e})")));
-        }
-        if f.get("not_run").is_some_and(|c| c > 0.0) {
-            return Err(Failure(format!("{name}: some tasks never ran")));
-        }
-        if f.get("early").is_some_and(|c| c > 0.0) {
-            return Err(Failure(format!(
-                "{name}: tasks started before their deadline"
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// Schedules the spread on a fresh `T`, waits, and summarises the slots.
@@ -210,10 +253,10 @@ pub fn measure<T: Timers>(config: &Config) -> Figures {
         f.note("loadavg", load);
     }
     let census = Census::before_start();
-    let timers = T::start();
+    let timers = T::start(config);
     let start = Instant::now();
     let log = Arc::new(Log {
-        t0: start + LEAD,
+        t0: start + lead(n),
         span_ns: config.delay.as_nanos(),
         n: n.max(1),
         late: (0..n).map(|_| AtomicI64::new(NOT_RUN)).collect(),
@@ -224,9 +267,22 @@ pub fn measure<T: Timers>(config: &Config) -> Figures {
     }
     let scheduled = Instant::now();
     let before = procfs::threads();
+    let ticks_before = procfs::process_cpu_ticks();
     let waited = timers.wait();
+    let ticks_after = procfs::process_cpu_ticks();
     let after = procfs::threads();
     census.record::<T>(&mut f, "run_", &before, &after);
+    f.set_opt(
+        "run_cpu_ns",
+        f.get("run_workers_cpu_ns")
+            .map(|workers| workers + f.get("run_timer_cpu_ns").unwrap_or(0.0)),
+    );
+    f.set_opt(
+        "proc_ticks_ns",
+        ticks_before
+            .zip(ticks_after)
+            .map(|(b, a)| a.saturating_sub(b) as f64 * 1e9 / procfs::USER_HZ as f64),
+    );
     if let Some(stats) = timers.lateness() {
         f.set("stats_samples", stats.samples as f64);
         f.set("stats_p50_ns", stats.p50.as_nanos() as f64);

@@ -41,11 +41,10 @@ const GOAL_RSS_10M: f64 = 400e6;
 
 pub fn run(config: &Config) -> Result<(), Failure> {
     if let Some(side) = config.child {
-        return figures::emit_for(
-            side,
-            || measure::<Group>(config),
-            || measure::<HeapGroup>(config),
-        );
+        return figures::emit(match side {
+            Side::Heap => measure::<HeapGroup>(config),
+            _ => measure::<Group>(config),
+        });
     }
     let levels = levels(config.max_pending);
     println!(
@@ -256,7 +255,7 @@ pub fn measure<T: Timers>(config: &Config) -> Figures {
     let tally = Tally::new(0);
 
     let mut f = Figures::default();
-    let timers = T::start();
+    let timers = T::start(config);
     f.set_opt("rss_base", procfs::sample().rss.map(|b| b as f64));
     let me = std::process::id();
     let cpu_before = procfs::thread(me).cpu_ns;

@@ -9,12 +9,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use schedgroup::{Error, Group};
+use schedgroup::Error;
 
 use crate::args::Config;
 use crate::procfs::{self, Sample};
 use crate::report::{self, bytes, bytes_delta, count, duration, offset, or_na, Table};
 use crate::tally::Tally;
+use crate::timers;
 use crate::watch::{self, Watched};
 use crate::Failure;
 
@@ -34,7 +35,7 @@ pub fn run(config: &Config) -> Result<(), Failure> {
     println!();
 
     let no_group = procfs::sample();
-    let group = Group::new();
+    let group = timers::group(config);
     let tally = Tally::new(n);
     let baseline = procfs::sample();
     println!(

@@ -23,8 +23,9 @@ impl Census {
         }
     }
 
-    /// Figures `<prefix>timer_*` and `<prefix>workers_*` (`cpu_ns`,
-    /// `wait_ns`, `switches`) for the time from `before` to `after`, two
+    /// Figures `<prefix>timer_*` (none for a design without a timer
+    /// thread) and `<prefix>workers_*` (`cpu_ns`, `wait_ns`, `switches`)
+    /// for the time from `before` to `after`, two
     /// snapshots of [`procfs::threads`]. A thread born in between counts
     /// from zero; one that died in between is missed (schedgroup's idle
     /// workers linger for a second, the heap's never leave).
@@ -59,6 +60,10 @@ impl Census {
         };
         let timer: Vec<u32> = timer.into_iter().collect();
         for (role, tids) in [("timer", &timer), ("workers", &workers)] {
+            if role == "timer" && tids.is_empty() {
+                // A design without a timer thread: its figures stay unknown.
+                continue;
+            }
             f.set_opt(&format!("{prefix}{role}_cpu_ns"), grew(tids, |t| t.cpu_ns));
             f.set_opt(
                 &format!("{prefix}{role}_wait_ns"),
@@ -78,6 +83,18 @@ pub fn describe(f: &Figures, prefix: &str, role: &str) -> String {
     let get = |what: &str| f.get(&format!("{prefix}{role}_{what}"));
     format!(
         "{} CPU, {} runnable waiting, {} switches",
+        or_na(get("cpu_ns"), nanos),
+        or_na(get("wait_ns"), nanos),
+        or_na(get("switches"), |v| count(v as usize)),
+    )
+}
+
+/// `"41.2 ms / 12.0 ms / 37"`: CPU, runnable waiting, switches of a role,
+/// for tables with many columns.
+pub fn compact(f: &Figures, prefix: &str, role: &str) -> String {
+    let get = |what: &str| f.get(&format!("{prefix}{role}_{what}"));
+    format!(
+        "{} / {} / {}",
         or_na(get("cpu_ns"), nanos),
         or_na(get("wait_ns"), nanos),
         or_na(get("switches"), |v| count(v as usize)),

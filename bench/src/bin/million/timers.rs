@@ -1,12 +1,14 @@
-//! The two schedulers the modes measure, behind one trait so that every
-//! experiment is written once: `schedgroup::Group` (the wheel) and the Go
+//! The schedulers the modes measure, behind one trait so that every
+//! experiment is written once: `schedgroup::Group` (the wheel), the Go
 //! package's design (`schedgroup_bench::go_heap`, a `Mutex<BinaryHeap>` +
-//! `Condvar` with a fixed pool of workers).
+//! `Condvar` with a timer thread and a fixed pool of workers) and
+//! scheduled-thread-pool (`crate::pool`).
 
 use std::time::{Duration, Instant};
 
 use schedgroup::{Group, Lateness, TaskHandle};
 
+use crate::args::Config;
 use crate::procfs::ThreadStat;
 use schedgroup_bench::go_heap::HeapGroup;
 
@@ -16,8 +18,9 @@ pub trait Timers: Sized {
     /// Its name in tables.
     const NAME: &'static str;
 
-    /// A new, empty scheduler with its default settings.
-    fn start() -> Self;
+    /// A new, empty scheduler with its default settings (for schedgroup,
+    /// the `--tick` given, if any).
+    fn start(config: &Config) -> Self;
     fn schedule<F: FnOnce() + Send + 'static>(&self, deadline: Instant, f: F) -> Self::Handle;
     fn delay<F: FnOnce() + Send + 'static>(&self, delay: Duration, f: F) -> Self::Handle;
     /// Cancels a pending task; `false` if this design can tell it was not
@@ -29,14 +32,23 @@ pub trait Timers: Sized {
     /// The scheduler's own lateness summary, if it keeps one.
     fn lateness(&self) -> Option<Lateness>;
     /// Among the threads that [`Timers::start`] created, the one that waits
-    /// for deadlines (schedgroup's driver, the heap's timer thread).
+    /// for deadlines (schedgroup's driver, the heap's timer thread); `None`
+    /// for a design without one.
     fn timer_thread(started: &[ThreadStat]) -> Option<u32>;
     /// How its thread that waits for deadlines is found, for the tables.
     const TIMER_THREAD: &'static str;
 }
 
-/// The worker count of the heap peer: schedgroup's default concurrency cap
-/// (the CPUs, at least 4), so both run tasks on as many threads.
+/// schedgroup's group, with `--tick` if given.
+pub fn group(config: &Config) -> Group {
+    match config.tick {
+        Some(tick) => Group::builder().tick(tick).build(),
+        None => Group::new(),
+    }
+}
+
+/// The worker count of the heap peers: schedgroup's default concurrency cap
+/// (the CPUs, at least 4), so that every side runs tasks on as many threads.
 pub fn default_workers() -> usize {
     std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -49,8 +61,8 @@ impl Timers for Group {
     const TIMER_THREAD: &'static str =
         "driver: the thread whose /proc comm is `schedgroup-driv` (15-byte cut of `schedgroup-driver`)";
 
-    fn start() -> Self {
-        Group::new()
+    fn start(config: &Config) -> Self {
+        group(config)
     }
 
     fn schedule<F: FnOnce() + Send + 'static>(&self, deadline: Instant, f: F) -> TaskHandle {
@@ -92,7 +104,7 @@ impl Timers for HeapGroup {
     const TIMER_THREAD: &'static str =
         "timer: the first thread HeapGroup::new spawns (its threads are unnamed: first new tid)";
 
-    fn start() -> Self {
+    fn start(_: &Config) -> Self {
         HeapGroup::new(default_workers())
     }
 

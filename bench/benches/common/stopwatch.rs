@@ -1,4 +1,4 @@
-//! What the timed regions read.
+//! What the timed regions read, shared by the scheduler and queue benches.
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -6,8 +6,9 @@ use std::time::{Duration, Instant};
 /// What the timed regions read: wall-clock time (the default), or, with
 /// `SCHEDGROUP_BENCH_TIME=cpu`, the CPU time of the measuring thread, which a
 /// machine loaded by other processes inflates far less (it leaves out the
-/// time the thread waits for a core). The `threads` group always uses wall
-/// time: it measures how two threads overlap.
+/// time the thread waits for a core). The `threads` groups and the queue's
+/// expiry always use wall time: they measure how threads overlap, and time
+/// spent waiting for a deadline.
 #[derive(Clone, Copy)]
 pub(crate) enum Stopwatch {
     Wall(Instant),
