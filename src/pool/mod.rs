@@ -175,20 +175,22 @@ impl Pool {
     /// room the cap leaves, for those the idle ones cannot take.
     ///
     /// A worker that submitted the tasks itself (a watcher whose deadline
-    /// came) takes them on its own while they fit in one chunk, however
-    /// many there are: waking another thread costs as much CPU as running
-    /// several short tasks, and close deadlines come in small batches. If
-    /// one of them is slow, the rest wait in the queue only until the
-    /// driver's next look ([`Pool::nudge`], at most a fallback interval
-    /// after the deadline), which wakes an idle worker for them.
+    /// came) takes a share too. If it woke on time, it takes them on its
+    /// own while they fit in one chunk, however many there are: waking
+    /// another thread costs as much CPU as running several short tasks,
+    /// and close deadlines come in small batches. If one of them is slow,
+    /// the rest wait in the queue only until the driver's next look
+    /// ([`Pool::nudge`], at most a fallback interval after the deadline),
+    /// which wakes an idle worker for them. A watcher that woke late (the
+    /// machine is busy, or it was) shares them out at once instead.
     fn wake_or_spawn<O: Owner>(&self, owner: &Arc<O>, mut queue: MutexGuard<'_, Queue>) {
         let mut startable = queue.tasks.len().min(queue.room(self.max_workers));
-        if SUBMITTING_WORKER.with(Cell::get) {
-            startable = if queue.tasks.len() <= MAX_CHUNK {
-                0
-            } else {
-                startable.saturating_sub(1)
-            };
+        match SUBMITTING_WORKER.with(Cell::get) {
+            Submitter::Driver => {}
+            Submitter::WatcherOnTime if queue.tasks.len() <= MAX_CHUNK => startable = 0,
+            Submitter::WatcherOnTime | Submitter::WatcherLate => {
+                startable = startable.saturating_sub(1);
+            }
         }
         let woken = startable.min(queue.idle);
         if woken > 0 && woken == queue.idle {
@@ -213,7 +215,8 @@ impl Pool {
                 Err(_) => break,
             }
         }
-        if queue.workers == 0 && startable > 0 && !SUBMITTING_WORKER.with(Cell::get) {
+        let by_driver = SUBMITTING_WORKER.with(Cell::get) == Submitter::Driver;
+        if queue.workers == 0 && startable > 0 && by_driver {
             // The OS refused every thread: rather than strand the batch
             // until some later batch finds a thread, run it here.
             drop(queue);
@@ -302,9 +305,20 @@ thread_local! {
     static RUNNING_TASK_OF: Cell<usize> = const { Cell::new(0) };
     /// This worker's claim, for `block` to hand back.
     static MY_CLAIM: RefCell<Option<Claim>> = const { RefCell::new(None) };
-    /// Set while a worker submits what came due at its watch: it will take
-    /// a share itself, so one fewer worker needs waking.
-    static SUBMITTING_WORKER: Cell<bool> = const { Cell::new(false) };
+    /// Who is submitting a batch on this thread: a worker whose watch came
+    /// (it will take a share itself) or not.
+    static SUBMITTING_WORKER: Cell<Submitter> = const { Cell::new(Submitter::Driver) };
+}
+
+/// Who submits a batch (see [`Pool::wake_or_spawn`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Submitter {
+    /// The owner's driver, or anyone that is not one of its workers.
+    Driver,
+    /// A worker whose watched deadline came, and that woke on time.
+    WatcherOnTime,
+    /// A worker whose watched deadline came, and that woke late.
+    WatcherLate,
 }
 
 /// Whether the calling thread is in the middle of running one of `owner`'s

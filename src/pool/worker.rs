@@ -5,13 +5,19 @@
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use super::{run_one, Claim, Owner, Pool, Queue, Tagged, MY_CLAIM, SUBMITTING_WORKER};
+use super::{run_one, Claim, Owner, Pool, Queue, Submitter, Tagged, MY_CLAIM, SUBMITTING_WORKER};
 use crate::sync::{Arc, Mutex};
 
 /// Most tasks a worker takes from the queue per lock. Small enough that a
 /// slow task delays few others; large enough that a million-task burst
 /// takes the queue lock ~16k times instead of a million.
 pub(crate) const MAX_CHUNK: usize = 64;
+
+/// A watcher that wakes this long after its deadline shares what it takes
+/// at once (see [`Pool::wake_or_spawn`]): it is later than a thread's usual
+/// wake-up, so the machine (or the watcher) is busy, and other workers may
+/// get a CPU sooner.
+const LATE: std::time::Duration = std::time::Duration::from_micros(100);
 
 impl Pool {
     /// A worker thread's whole life.
@@ -69,14 +75,20 @@ impl Pool {
             queue.idle -= 1;
             if watching {
                 queue.watched = false;
-                if queue.watch.is_some_and(|at| Instant::now() >= at) {
+                if let Some(at) = queue.watch.filter(|&at| Instant::now() >= at) {
                     // The deadline came: take what is due, as the owner's
                     // driver would, then run it like any other work.
                     queue.watch = None;
                     drop(queue);
-                    SUBMITTING_WORKER.with(|flag| flag.set(true));
+                    let late = Instant::now().saturating_duration_since(at) > LATE;
+                    let submitter = if late {
+                        Submitter::WatcherLate
+                    } else {
+                        Submitter::WatcherOnTime
+                    };
+                    SUBMITTING_WORKER.with(|flag| flag.set(submitter));
                     let next = O::take_due(owner_arc, &mut due);
-                    SUBMITTING_WORKER.with(|flag| flag.set(false));
+                    SUBMITTING_WORKER.with(|flag| flag.set(Submitter::Driver));
                     let mut queue = self.queue.lock();
                     if let Some(next) = next {
                         if queue.watch.map_or(true, |watched| next < watched) {

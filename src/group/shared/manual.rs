@@ -65,8 +65,12 @@ impl Shared {
     /// group (both changes notify `became_idle`).
     fn wait_until_settled(&self) {
         let mut control = self.control.lock();
+        // Counted while waiting: finishers then notify even with tasks
+        // still pending in the wheels (see `finish_in_flight`).
+        self.settling.fetch_add(1, Ordering::SeqCst);
         while !self.is_settled() {
             self.became_idle.wait(&mut control);
         }
+        self.settling.fetch_sub(1, Ordering::SeqCst);
     }
 }

@@ -56,6 +56,9 @@ pub(crate) struct Shared {
     /// waits for its own group would wait for itself forever. Changed only
     /// under `control`; atomic so that finishers can read it without it.
     waiting_tasks: AtomicUsize,
+    /// Threads of a manual clock's `advance` waiting for tasks in flight
+    /// to finish (whatever is still pending).
+    settling: AtomicUsize,
     /// Mirrors `Control::stop.is_some()` for workers, which check it before
     /// starting each task without taking a lock.
     stopped: AtomicBool,
@@ -125,6 +128,7 @@ impl Shared {
             became_idle: Condvar::new(),
             in_flight: AtomicUsize::new(0),
             waiting_tasks: AtomicUsize::new(0),
+            settling: AtomicUsize::new(0),
             stopped: AtomicBool::new(false),
             shutting_down: AtomicBool::new(false),
             groups: AtomicUsize::new(1),
