@@ -43,8 +43,9 @@ pub(crate) trait Owner: Send + Sync + 'static {
     fn claimed(&self, tags: &mut dyn Iterator<Item = u64>);
     /// Asked by the worker watching a deadline the owner left to the pool
     /// ([`Pool::delegate`]) once that deadline has come: submit what is due
-    /// now (using `batch` as scratch), and say when the next deadline is.
-    fn take_due(this: &Arc<Self>, batch: &mut Vec<Tagged>) -> Option<Instant>
+    /// at `now` (using `batch` as scratch), and say when the next deadline
+    /// is.
+    fn take_due(this: &Arc<Self>, now: Instant, batch: &mut Vec<Tagged>) -> Option<Instant>
     where
         Self: Sized;
 }

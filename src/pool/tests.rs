@@ -28,7 +28,7 @@ impl Owner for Recorder {
         self.finished.fetch_add(count, Ordering::SeqCst);
     }
     fn claimed(&self, _tags: &mut dyn Iterator<Item = u64>) {}
-    fn take_due(_this: &Arc<Self>, _batch: &mut Vec<Tagged>) -> Option<Instant> {
+    fn take_due(_this: &Arc<Self>, _now: Instant, _batch: &mut Vec<Tagged>) -> Option<Instant> {
         None
     }
 }

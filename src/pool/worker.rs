@@ -75,19 +75,20 @@ impl Pool {
             queue.idle -= 1;
             if watching {
                 queue.watched = false;
-                if let Some(at) = queue.watch.filter(|&at| Instant::now() >= at) {
+                let now = Instant::now();
+                if let Some(at) = queue.watch.filter(|&at| now >= at) {
                     // The deadline came: take what is due, as the owner's
                     // driver would, then run it like any other work.
                     queue.watch = None;
                     drop(queue);
-                    let late = Instant::now().saturating_duration_since(at) > LATE;
+                    let late = now.saturating_duration_since(at) > LATE;
                     let submitter = if late {
                         Submitter::WatcherLate
                     } else {
                         Submitter::WatcherOnTime
                     };
                     SUBMITTING_WORKER.with(|flag| flag.set(submitter));
-                    let next = O::take_due(owner_arc, &mut due);
+                    let next = O::take_due(owner_arc, now, &mut due);
                     SUBMITTING_WORKER.with(|flag| flag.set(Submitter::Driver));
                     let mut queue = self.queue.lock();
                     if let Some(next) = next {

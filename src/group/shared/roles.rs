@@ -84,8 +84,10 @@ impl Owner for Shared {
         self.finish_in_flight(count);
     }
 
-    fn take_due(this: &Arc<Self>, batch: &mut Vec<Tagged>) -> Option<Instant> {
-        let now = this.clock.reached();
+    fn take_due(this: &Arc<Self>, now: Instant, batch: &mut Vec<Tagged>) -> Option<Instant> {
+        // Only ever delegated on the real clock, which `now` was read from.
+        debug_assert!(!this.clock.is_manual());
+        let now = this.clock.reached_at(now);
         let (_, next, _) = hand_over_due(this, now, BATCH_LIMIT, batch);
         this.clock.instant_of(next?)
     }
