@@ -68,3 +68,37 @@ fn reset_into_the_past_is_overdue_and_first() {
     wheel.advance(1000, |k, v| out.push((k, v)));
     assert_eq!(out, [(b, 2), (a, 1)]);
 }
+
+#[test]
+fn inserts_into_the_current_slot_keep_it_in_order_whatever_their_order() {
+    // Slots 1,024 wide; `now` inside one. Deadlines that zigzag through the
+    // rest of it defeat any short walk from either end of the list.
+    let mut wheel = Wheel::with_slot_bits(10);
+    wheel.advance(1_024 + 100, |_, _: u32| {});
+    let mut deadlines = Vec::new();
+    for i in 0..400u64 {
+        let offset = if i % 2 == 0 { i / 2 } else { 899 - i / 2 };
+        deadlines.push(1_024 + 100 + offset);
+    }
+    for (value, &deadline) in deadlines.iter().enumerate() {
+        wheel.insert(deadline, value as u32);
+        assert_eq!(
+            wheel.next_deadline(),
+            Some(1_124),
+            "exact after every insert"
+        );
+    }
+    wheel.audit();
+    let mut sorted: Vec<(u64, u32)> = deadlines.iter().copied().zip(0..).collect();
+    sorted.sort();
+    // Handed over a few deadlines at a time, as a driver waking often would.
+    let mut out = Vec::new();
+    for to in (1_124..=2_047).step_by(7).chain([2_047]) {
+        wheel.advance_at_most_with_deadlines(to, usize::MAX, |_, d, v| out.push((d, v)));
+        assert!(out.iter().all(|&(d, _)| d <= to));
+        if let Some(next) = wheel.next_deadline() {
+            assert_eq!(next, sorted[out.len()].0, "exact within the current slot");
+        }
+    }
+    assert_eq!(out, sorted);
+}
