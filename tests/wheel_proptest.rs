@@ -7,8 +7,9 @@
 //! slot and level boundaries both from `now` and from the start of its block,
 //! points inside the current slot, the past, random absolute deadlines,
 //! `u64::MAX`), so every level is hit from every position, however far time
-//! has jumped; wheels have slots of 1 up to `2^63` deadlines. Bursts file
-//! many entries at once in adversarial orders. Some sequences run the
+//! has jumped; wheels have slots of 1 up to `2^63` deadlines. Resets move
+//! entries later (which may leave them where they are) and earlier; bursts
+//! file many entries at once in adversarial orders. Some sequences run the
 //! slab's chunks out of generations (through the `skip_generations` test
 //! hook), so that spent chunks, and stale keys into them, are checked too.
 
@@ -144,6 +145,29 @@ proptest! {
             harness.run(Op::Reset(key, when));
         }
         harness.drive_until_empty();
+    }
+
+    /// Entries moved by resets to later deadlines, then the wheel advanced
+    /// across the slots they were left in, in small steps and large.
+    #[test]
+    fn resets_later_then_advance_across_where_they_were(
+        bits in slot_bits(),
+        count in 1usize..200,
+        spread in prop_oneof![1u64..64, 1u64..100_000],
+        moves in prop::collection::vec((any::<usize>(), 1u64..100_000), 1..200),
+        steps in prop::collection::vec(target(), 1..60),
+    ) {
+        let mut harness = Harness::with_slot_bits(bits);
+        let burst = Burst { count, base: When::After(1 << bits), spread: spread << bits, order: Order::Scatter(spread) };
+        harness.run(Op::Burst(burst));
+        for (key, later) in moves {
+            harness.run(Op::Reset(key, When::After(later << bits)));
+        }
+        for step in steps {
+            harness.run(Op::Advance(step));
+            harness.run(Op::Remove(0));
+        }
+        harness.finish();
     }
 }
 

@@ -105,7 +105,8 @@ impl Levels {
 
     /// Makes level-0 slot `slot`, which `now` just reached, the current slot.
     /// Filed in order, it is taken as it is. Otherwise it is sorted (stably:
-    /// equal deadlines keep their filing order).
+    /// equal deadlines keep their filing order), and the entries that a
+    /// reset moved past its end are filed where they now belong.
     fn load<T>(&mut self, slot: usize, entries: &mut Store<T>) {
         debug_assert!(self.current.is_empty());
         debug_assert_eq!(slot, slot_of(self.now >> self.slot_bits, 0));
@@ -115,24 +116,31 @@ impl Levels {
             self.current.load(list, entries);
             return;
         }
+        let end = self.current_end();
         let mut order = std::mem::take(&mut self.sort_buffer);
         order.clear();
         let mut index = list.head;
         while !is_sentinel(index) {
             let entry = &entries[index];
-            debug_assert!(self.now <= entry.deadline && entry.deadline <= self.current_end());
-            order.push((entry.deadline, order.len() as u32, index));
-            index = entry.next;
+            let (deadline, next) = (entry.deadline, entry.next);
+            if deadline > end {
+                self.refile(index, entries);
+            } else {
+                debug_assert!(deadline >= self.now);
+                order.push((deadline, order.len() as u32, index));
+            }
+            index = next;
         }
         sort(&mut order, &mut self.sort_scratch);
         self.current.load_sorted(&order, entries);
         self.sort_buffer = order;
     }
 
-    /// Files every entry of a higher-level slot that `now` just reached on a
-    /// lower level, where its deadline now belongs. Those due within `now`'s
-    /// own level-0 slot go to that slot's list, which `advance` loads next,
-    /// sorting it once if it came out of order.
+    /// Files every entry of a higher-level slot that `now` just reached
+    /// where its deadline now belongs: a lower level for those filed here
+    /// by their deadline; anywhere ahead for those a reset moved on. Those
+    /// due within `now`'s own level-0 slot go to that slot's list, which
+    /// `advance` loads next, sorting it once if it came out of order.
     fn cascade<T>(&mut self, level: usize, slot: usize, entries: &mut Store<T>) {
         let mut index = self.levels[level].take_slot(slot).head;
         while !is_sentinel(index) {

@@ -13,7 +13,9 @@ use super::list::NIL;
 /// a neighbour (see `list.rs`).
 #[derive(Debug)]
 pub(crate) struct Entry<T> {
-    /// When the value is due: the one given to `insert` or `reset`.
+    /// When the value is due: always the one given to `insert` or `reset`,
+    /// even while the entry waits in a list that a reset to a later deadline
+    /// left it in.
     pub(crate) deadline: u64,
     pub(crate) prev: u32,
     pub(crate) next: u32,

@@ -27,9 +27,12 @@ impl<T> Wheel<T> {
     }
 
     /// Moves the wheel to `now` and hands every entry whose deadline is at or
-    /// before it to `expired`, in non-decreasing deadline order; entries with
-    /// equal deadlines come out in the order they were inserted (or reset to
-    /// that deadline). A `now` behind
+    /// before it to `expired`, in non-decreasing deadline order. Entries
+    /// with equal deadlines come out in the order they were inserted (or
+    /// reset to that deadline), except one that [`reset`](Wheel::reset)
+    /// moved to a later deadline without taking it out of its list: it joins
+    /// that order only when `advance` reaches the list, so it may come out
+    /// anywhere among the entries due at its deadline. A `now` behind
     /// [`Wheel::now`] is taken as `Wheel::now`: time never goes back.
     ///
     /// If `expired` panics, the entries not yet handed over stay in the wheel,

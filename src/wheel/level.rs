@@ -78,6 +78,12 @@ impl Level {
         }
     }
 
+    /// Notes that `slot` may be out of deadline order.
+    #[inline]
+    pub(crate) fn mark_unordered(&mut self, slot: usize) {
+        self.unordered |= 1 << slot;
+    }
+
     /// Whether `slot`'s list holds entries.
     pub(crate) fn is_occupied(&self, slot: usize) -> bool {
         self.occupied & (1 << slot) != 0
@@ -247,5 +253,9 @@ mod tests {
         );
         level.take_slot(3);
         assert!(level.is_ordered(3));
+        // A guess about an empty slot does not outlive its next first entry.
+        level.mark_unordered(5);
+        append(&mut level, &mut links, 5, 5, 1);
+        assert!(level.is_ordered(5));
     }
 }

@@ -8,12 +8,17 @@
 //!
 //! * `d < now`: on the overdue list;
 //! * `now <= d <= end`: in the current slot, in deadline order;
-//! * `d > end`: in the slot its deadline names, on the lowest level where
-//!   `d` and `now` share the slot of the level above.
+//! * `d > end`: in a slot ahead, either the slot its deadline names (the
+//!   lowest level where `d` and `now` share the slot of the level above) or,
+//!   if a reset moved it to a later deadline, a slot that starts at or
+//!   before `d` (where it was filed before). Such an entry is filed anew
+//!   when `advance` reaches that slot, which walks it anyway.
 //!
-//! Which list an entry is on is never derived from its deadline, though: the
-//! ends of every list name it (see `list.rs`), which also tells apart the
-//! runs of the current slot.
+//! So a reset to a later deadline of an entry beyond the current slot only
+//! rewrites its deadline; everything else is exact and eager. Which list an
+//! entry is on is never derived from its deadline: the ends of every list
+//! name it (see `list.rs`), which also tells apart the runs of the current
+//! slot.
 
 use super::current::{Current, MAX_RUNS};
 use super::level::{level_for, slot_of, slot_start, Level, LEVELS, SLOTS};
@@ -253,6 +258,31 @@ impl Levels {
         }
     }
 
+    /// Whether an entry due at `old` may move to a later deadline by
+    /// rewriting its deadline alone: iff it lies beyond the current slot.
+    /// Then it is in a slot that starts at or before `old` (see the module
+    /// docs), which still starts before the new deadline, and `advance`
+    /// files it anew when it reaches that slot. If that slot is on level 0,
+    /// it is marked as out of order, so that it is sorted, and the entry
+    /// moved on, when it becomes current.
+    #[inline]
+    pub(crate) fn defer_later(&mut self, old: u64) -> bool {
+        if old <= self.current_end() {
+            return false;
+        }
+        let (now, tick) = (self.now >> self.slot_bits, old >> self.slot_bits);
+        if level_for(now, tick) == 0 {
+            // The slot `old` names. If the entry was moved before, it is in
+            // an earlier slot, marked then, and this mark is harmless (a
+            // slot's first append clears it): an entry is due at or after the
+            // start of its slot, which is ahead of `now`'s on its level, so
+            // its deadline names a slot on that level or higher, and level 0
+            // here means it is on level 0.
+            self.levels[0].mark_unordered(slot_of(tick, 0));
+        }
+        true
+    }
+
     /// A lower bound of the earliest deadline linked; `None` iff none is.
     /// Exact for an overdue entry (until one is removed), in the current
     /// slot, and in the next level-0 slot if it was filed in order.
@@ -265,7 +295,7 @@ impl Levels {
         }
         let (level, slot) = self.next_occupied()?;
         if level == 0 && self.slot_bits > 0 && self.levels[0].is_ordered(slot) {
-            // In order: its head is first.
+            // In order and never left by a later reset: its head is first.
             let deadline = entries[self.levels[0].list(slot).head].deadline;
             debug_assert!(deadline >= self.slot_start(level, slot));
             return Some(deadline);

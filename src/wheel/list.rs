@@ -9,10 +9,11 @@
 //!
 //! Why the ends name their list: an entry stores no slot, and its deadline
 //! does not always say which list it is on (the current slot is several
-//! sorted runs, see `current.rs`). An entry in the middle of a list leaves
-//! by linking its two neighbours; an entry at an end finds the list whose
-//! head or tail changes in its own `prev` or `next`. So an unlink needs the
-//! entry's links and nothing else.
+//! sorted runs, see `current.rs`; a reset to a later deadline may leave an
+//! entry where it was, see `Levels::defer_later`). An entry in the middle of
+//! a list leaves by linking its two neighbours; an entry at an end finds the
+//! list whose head or tail changes in its own `prev` or `next`. So an unlink
+//! needs the entry's links and nothing else.
 
 /// The first link value that is not an entry index: `FIRST_SENTINEL + id`
 /// ends the list numbered `id`. Entry indices stay below it: the store's

@@ -40,6 +40,9 @@ use store::Store;
 ///   an entry due within the slot `now` is in, which is filed in deadline
 ///   order: O(1) when such deadlines come in order or nearly so, amortised
 ///   O(log n) in the worst order.
+/// * A [`reset`](Wheel::reset) to a later deadline of an entry due beyond the
+///   slot `now` is in only rewrites its deadline (one memory access): the
+///   entry keeps its place until `advance` reaches it and files it anew.
 /// * [`advance`](Wheel::advance) costs time proportional to the entries it
 ///   hands over or files anew and to the 11 levels, never to the number of
 ///   slots it skips: advancing from 0 to `u64::MAX` is as cheap as by one.
@@ -250,8 +253,16 @@ impl<T> Wheel<T> {
 
     /// Moves the entry to a new deadline, earlier or later (a deadline at or
     /// before `now` makes it due at the next advance). `false` if the key is
-    /// stale; the wheel is then unchanged. The entry is filed behind the
-    /// entries already due at its new deadline.
+    /// stale; the wheel is then unchanged.
+    ///
+    /// A move to a *later* deadline of an entry due after the lowest-level
+    /// slot that `now` is in (after `now | (2^slot_bits - 1)`) rewrites the
+    /// deadline and nothing else: the entry stays where it was filed, which
+    /// is never after its new deadline, and `advance` files it anew when it
+    /// gets there (so among entries due at the same deadline it may come out
+    /// anywhere, see [`advance`](Wheel::advance)). Every other move takes the
+    /// entry out of its list and files it at once, behind the entries already
+    /// due at its new deadline.
     ///
     /// ```
     /// let mut wheel = schedgroup::Wheel::new();
@@ -263,8 +274,11 @@ impl<T> Wheel<T> {
         let Some(entry) = self.entries.get_mut(key) else {
             return false;
         };
-        entry.deadline = deadline;
+        let old = std::mem::replace(&mut entry.deadline, deadline);
         let (prev, next) = (entry.prev, entry.next);
+        if deadline > old && self.levels.defer_later(old) {
+            return true;
+        }
         self.levels.unlink(prev, next, &mut self.entries);
         self.levels.file(key.index, &mut self.entries);
         true
