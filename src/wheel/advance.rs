@@ -25,22 +25,14 @@ impl Levels {
         let handed = self.hand_over_overdue(entries, expired);
         let mut budget = budget.saturating_sub(handed);
         loop {
-            while let Some((deadline, index)) = self.first_current(entries) {
-                debug_assert!(self.now <= deadline && deadline <= self.current_end());
-                if deadline > target {
-                    // The rest of the current slot, and so everything, is
-                    // due after the target.
-                    self.now = target;
-                    return true;
-                }
-                if budget == 0 {
-                    self.now = deadline;
-                    return false;
-                }
-                budget -= 1;
-                self.now = deadline;
-                let (key, value) = self.take(index, entries);
-                expired(key, deadline, value);
+            if !self.hand_over_current(entries, target, &mut budget, expired) {
+                return false;
+            }
+            if !self.current.is_empty() {
+                // The rest of the current slot, and so everything, is due
+                // after the target.
+                self.now = target;
+                return true;
             }
             let Some((level, slot)) = self.next_occupied() else {
                 break;
@@ -61,14 +53,48 @@ impl Levels {
         true
     }
 
-    /// The current slot's earliest entry, `(deadline, index)`. With slots one
-    /// deadline wide, that is its head, due now: no need to look.
+    /// Hands over the current slot's entries due by `target`, earliest first,
+    /// as many as `budget` allows; returns `false` if it ran out with one
+    /// left due (then `now` is that one's deadline).
     #[inline]
-    fn first_current<T>(&self, entries: &Store<T>) -> Option<(u64, u32)> {
-        if self.slot_bits == 0 {
-            return self.current.only_head().map(|index| (self.now, index));
+    fn hand_over_current<T>(
+        &mut self,
+        entries: &mut Store<T>,
+        target: u64,
+        budget: &mut usize,
+        expired: &mut impl FnMut(Key, u64, T),
+    ) -> bool {
+        if self.slot_bits == 0 || self.current.all_due_by(target, entries) {
+            // One run, due to its end (slots one deadline wide always are):
+            // no need to look at a deadline before taking the entry.
+            while let Some(index) = self.current.only_head() {
+                if *budget == 0 {
+                    self.now = entries[index].deadline;
+                    return false;
+                }
+                *budget -= 1;
+                let (key, deadline, value) = self.take(index, entries);
+                debug_assert!(self.now <= deadline && deadline <= target);
+                self.now = deadline;
+                expired(key, deadline, value);
+            }
+            return true;
         }
-        self.current.first(entries)
+        while let Some((deadline, index)) = self.current.first(entries) {
+            debug_assert!(self.now <= deadline && deadline <= self.current_end());
+            if deadline > target {
+                break;
+            }
+            if *budget == 0 {
+                self.now = deadline;
+                return false;
+            }
+            *budget -= 1;
+            self.now = deadline;
+            let (key, _, value) = self.take(index, entries);
+            expired(key, deadline, value);
+        }
+        true
     }
 
     /// Hands over the overdue entries, earliest deadline first, and returns
@@ -94,8 +120,8 @@ impl Levels {
         sort(&mut order, &mut self.sort_scratch);
         // Unlink one at a time so a panicking `expired` leaves the rest
         // linked and the wheel consistent.
-        for &(deadline, _, index) in &order {
-            let (key, value) = self.take(index, entries);
+        for &(_, _, index) in &order {
+            let (key, deadline, value) = self.take(index, entries);
             expired(key, deadline, value);
         }
         let handed = order.len();
@@ -150,10 +176,10 @@ impl Levels {
 
     /// Takes a linked entry out of its list and the store.
     #[inline]
-    fn take<T>(&mut self, index: u32, entries: &mut Store<T>) -> (Key, T) {
+    fn take<T>(&mut self, index: u32, entries: &mut Store<T>) -> (Key, u64, T) {
         let (key, entry) = entries.take(index);
         self.unlink(entry.prev, entry.next, entries);
-        (key, entry.into_value())
+        (key, entry.deadline, entry.into_value())
     }
 }
 

@@ -109,9 +109,15 @@ impl Current {
         first
     }
 
-    /// The head of the one run, when all entries are due at one deadline (a
-    /// slot one deadline wide): every insert then appends, so there is never
-    /// a second run.
+    /// Whether there is one run and all of it is due by `target` (its last
+    /// entry is).
+    #[inline]
+    pub(crate) fn all_due_by(&self, target: u64, links: &impl Links) -> bool {
+        self.len == 1 && links.deadline(self.runs[0].list.tail) <= target
+    }
+
+    /// The head of the only run, if there is one run. (Within a slot one
+    /// deadline wide every insert appends, so there is never a second.)
     #[inline]
     pub(crate) fn only_head(&self) -> Option<u32> {
         debug_assert!(self.len <= 1);
