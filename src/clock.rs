@@ -141,7 +141,6 @@ impl Clock {
 
     /// log2 of the wheel's level-0 slot width in deadline units: the tick
     /// rounded up to a power of two microseconds (1 ms: 1,024 µs).
-    #[allow(dead_code)] // until the wheel takes coarse slots
     pub(crate) fn slot_bits(&self) -> u32 {
         let units = (self.tick.as_nanos() / u128::from(UNIT_NANOS)).max(1);
         // The tick is at most an hour: 2^32 µs, so this is at most 32.
