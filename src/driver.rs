@@ -125,8 +125,21 @@ pub(crate) const BATCH_LIMIT: usize = 16384;
 /// while workers keep up with a run of close deadlines.
 const FALLBACK: Duration = Duration::from_millis(1);
 
+/// How late the OS may wake a scheduler thread for a deadline, unless the
+/// builder says otherwise. Linux's own default, 50 µs, made tasks start
+/// ~37 µs late at the median (a heap's workers, racing each other for each
+/// deadline, ~18 µs); 20 µs brings the median to theirs, at ~25% more CPU
+/// for a run of close deadlines (docs/design/scheduler.md has the curve).
+pub(crate) const DEFAULT_TIMER_SLACK: Duration = Duration::from_micros(20);
+
 /// The driver thread's body; returns once the host is shutting down.
-pub(crate) fn drive<H: Host>(host: &Arc<H>, parker: Parker, mut stop_at: Option<u64>) {
+pub(crate) fn drive<H: Host>(
+    host: &Arc<H>,
+    parker: Parker,
+    mut stop_at: Option<u64>,
+    timer_slack: Duration,
+) {
+    crate::sync::set_timer_slack(timer_slack);
     let wakeup = host.wakeup();
     let clock = host.clock();
     let mut due: Vec<(u64, H::Task)> = Vec::new();

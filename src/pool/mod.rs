@@ -62,6 +62,8 @@ pub(crate) struct Pool {
     room_freed: Condvar,
     max_workers: usize,
     keep_alive: Duration,
+    /// Each worker's timer slack (see `sync::set_timer_slack`).
+    timer_slack: Duration,
 }
 
 #[derive(Debug, Default)]
@@ -106,13 +108,14 @@ impl Queue {
 type Claim = Arc<Mutex<VecDeque<Tagged>>>;
 
 impl Pool {
-    pub(crate) fn new(max_workers: usize, keep_alive: Duration) -> Pool {
+    pub(crate) fn new(max_workers: usize, keep_alive: Duration, timer_slack: Duration) -> Pool {
         Pool {
             queue: Mutex::new(Queue::default()),
             work_arrived: Condvar::new(),
             room_freed: Condvar::new(),
             max_workers: max_workers.max(1),
             keep_alive,
+            timer_slack,
         }
     }
 

@@ -35,7 +35,11 @@ impl Owner for Recorder {
 
 fn recorder(max_workers: usize) -> Arc<Recorder> {
     Arc::new(Recorder {
-        pool: Pool::new(max_workers, Duration::from_secs(60)),
+        pool: Pool::new(
+            max_workers,
+            Duration::from_secs(60),
+            Duration::from_micros(20),
+        ),
         allow: AtomicBool::new(true),
         finished: AtomicUsize::new(0),
         panics: AtomicUsize::new(0),

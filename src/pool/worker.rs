@@ -22,6 +22,8 @@ const LATE: std::time::Duration = std::time::Duration::from_micros(100);
 impl Pool {
     /// A worker thread's whole life.
     pub(super) fn work<O: Owner>(&self, owner: &Arc<O>) {
+        // A watcher waits until deadlines: how late it may wake for one.
+        crate::sync::set_timer_slack(self.timer_slack);
         let owner_arc = owner;
         let owner: &O = owner;
         let mine: Claim = Arc::new(Mutex::new(VecDeque::new()));

@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 use std::task::Waker;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::clock::Clock;
 use crate::driver::{self, earliest, hand_over_due, Host, Wakeup};
@@ -56,7 +56,7 @@ impl<T: Send + 'static> QueueShared<T> {
     /// # Panics
     ///
     /// If the OS refuses to create the driver thread.
-    pub(crate) fn start(clock: Clock, shards: usize) -> Arc<Self> {
+    pub(crate) fn start(clock: Clock, shards: usize, timer_slack: Duration) -> Arc<Self> {
         let parker = Parker::new();
         let wakeup = Arc::new(Wakeup::new(parker.unparker()));
         let panics = Arc::new(PanicLog::default());
@@ -90,7 +90,7 @@ impl<T: Send + 'static> QueueShared<T> {
             let driver_shared = Arc::clone(&shared);
             let handle = thread::Builder::new()
                 .name("schedgroup-queue".into())
-                .spawn(move || driver::drive(&driver_shared, parker, None))
+                .spawn(move || driver::drive(&driver_shared, parker, None, timer_slack))
                 .expect("failed to spawn the schedgroup queue's driver thread");
             *shared.driver.lock() = Some(handle);
         }

@@ -33,6 +33,7 @@ pub(crate) struct Config {
     pub(crate) max_concurrency: usize,
     pub(crate) keep_alive: Duration,
     pub(crate) deadline: Option<Instant>,
+    pub(crate) timer_slack: Duration,
 }
 
 pub(crate) struct Shared {
@@ -108,6 +109,7 @@ impl Shared {
             max_concurrency,
             keep_alive,
             deadline,
+            timer_slack,
         } = config;
         let stop_at = deadline.map(|deadline| clock.deadline_at(deadline));
         let parker = Parker::new();
@@ -136,7 +138,7 @@ impl Shared {
             hand_off: Mutex::new(()),
             fired: AtomicU64::new(0),
             lateness: Mutex::new(Histogram::default()),
-            pool: Pool::new(max_concurrency, keep_alive),
+            pool: Pool::new(max_concurrency, keep_alive, timer_slack),
             driver: Mutex::new(None),
         });
         if stop_at.is_some_and(|stop| stop <= shared.clock.reached()) {
@@ -145,7 +147,7 @@ impl Shared {
         let driver_shared = Arc::clone(&shared);
         let handle = thread::Builder::new()
             .name("schedgroup-driver".into())
-            .spawn(move || driver::drive(&driver_shared, parker, stop_at))
+            .spawn(move || driver::drive(&driver_shared, parker, stop_at, timer_slack))
             .expect("failed to spawn the schedgroup driver thread");
         *shared.driver.lock() = Some(handle);
         shared
