@@ -31,7 +31,7 @@
 use super::list::{is_sentinel, sentinel, Links, List, NIL};
 
 /// Runs the stack can hold. Sizes at least halve going up and a size never
-/// exceeds `u32::MAX`, so at most 34 are ever in use (see [`Current::link`]).
+/// exceeds `u32::MAX`, so at most 34 are ever in use (see `Current::collapse`).
 pub(crate) const MAX_RUNS: usize = 40;
 
 /// How far back from the tail an insert looks for its place before it starts

@@ -9,7 +9,7 @@
 //! at the level above, so every occupied slot on a level is at or after the
 //! slot that `now` falls into (see [`Level::next_occupied_slot`]).
 
-use super::list::{Links, List};
+use super::list::{is_sentinel, Links, List};
 
 /// Slots per level. A power of two so that slot digits are bit fields.
 pub(crate) const SLOTS: usize = 64;
@@ -54,13 +54,27 @@ impl Level {
         self.lists[slot].append_links(id)
     }
 
-    /// Links entry `index`, due at `deadline`, at the tail of `slot`, after
-    /// the entries filed there before it, with the links
-    /// [`append_links`](Level::append_links) gave; keeps the slot's order
-    /// bit true (only level 0's is ever read), from the old tail's deadline,
-    /// which the append reads where it writes the old tail's link.
+    /// Links entry `index` at the tail of `slot`, after the entries filed
+    /// there before it, with the links [`append_links`](Level::append_links)
+    /// gave, where the order of the slot does not matter: on levels above 0,
+    /// and on level 0 when each slot is one deadline wide. A slot that was
+    /// empty starts out in order, whatever an earlier guess said.
     #[inline]
-    pub(crate) fn append(
+    pub(crate) fn append(&mut self, slot: usize, index: u32, prev: u32, links: &mut impl Links) {
+        let bit = 1 << slot;
+        self.occupied |= bit;
+        if is_sentinel(prev) {
+            self.unordered &= !bit;
+        }
+        self.lists[slot].append(index, prev, links);
+    }
+
+    /// [`append`](Level::append) for entry `index`, due at `deadline`, into a
+    /// slot whose order matters (level 0, slots wider than one deadline):
+    /// keeps its order bit true from the old tail's deadline, which the
+    /// append reads where it writes the old tail's link.
+    #[inline]
+    pub(crate) fn append_in_order(
         &mut self,
         slot: usize,
         index: u32,
@@ -70,8 +84,7 @@ impl Level {
     ) {
         let bit = 1 << slot;
         self.occupied |= bit;
-        match self.lists[slot].append(index, prev, links) {
-            // A slot starts out in order, whatever an earlier guess said.
+        match self.lists[slot].append_reading_tail(index, prev, links) {
             None => self.unordered &= !bit,
             Some(tail) if tail > deadline => self.unordered |= bit,
             Some(_) => {}
@@ -209,7 +222,7 @@ mod tests {
     fn append(level: &mut Level, links: &mut TestLinks, slot: usize, index: u32, deadline: u64) {
         let (prev, next) = level.append_links(slot, slot as u32);
         links.0[index as usize] = (deadline, prev, next);
-        level.append(slot, index, prev, deadline, links);
+        level.append_in_order(slot, index, prev, deadline, links);
     }
 
     #[test]

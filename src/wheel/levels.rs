@@ -197,8 +197,11 @@ impl Levels {
             (place.prev, place.next)
         );
         match place.location {
+            Location::Slot { level: 0, slot } if self.slot_bits > 0 => {
+                self.levels[0].append_in_order(slot, index, place.prev, deadline, entries)
+            }
             Location::Slot { level, slot } => {
-                self.levels[level].append(slot, index, place.prev, deadline, entries)
+                self.levels[level].append(slot, index, place.prev, entries)
             }
             Location::Overdue => self.overdue.append(index, deadline, place.prev, entries),
             Location::Run(run) => self

@@ -103,10 +103,30 @@ impl List {
 
     /// Links entry `index` at the tail, with the links
     /// [`append_links`](List::append_links) gave (its `prev` is the old
-    /// tail, or the sentinel if the list was empty). Returns the old tail's
-    /// deadline, `None` if the list was empty.
+    /// tail, or the sentinel if the list was empty). Only writes to the old
+    /// tail: a store, which does not wait for the old tail to be in cache.
     #[inline]
-    pub(crate) fn append(&mut self, index: u32, prev: u32, links: &mut impl Links) -> Option<u64> {
+    pub(crate) fn append(&mut self, index: u32, prev: u32, links: &mut impl Links) {
+        debug_assert!(!is_sentinel(index));
+        debug_assert_eq!(is_sentinel(prev), self.is_empty());
+        self.tail = index;
+        if is_sentinel(prev) {
+            self.head = index;
+        } else {
+            links.set_next(prev, index);
+        }
+    }
+
+    /// [`append`](List::append), also reading the old tail's deadline where
+    /// it writes the old tail's link (one lookup); `None` if the list was
+    /// empty. The read waits for the old tail, where `append` need not.
+    #[inline]
+    pub(crate) fn append_reading_tail(
+        &mut self,
+        index: u32,
+        prev: u32,
+        links: &mut impl Links,
+    ) -> Option<u64> {
         debug_assert!(!is_sentinel(index));
         debug_assert_eq!(is_sentinel(prev), self.is_empty());
         self.tail = index;
