@@ -13,11 +13,13 @@ use crate::sync::{Arc, Mutex};
 /// takes the queue lock ~16k times instead of a million.
 pub(crate) const MAX_CHUNK: usize = 64;
 
-/// A watcher that wakes this long after its deadline shares what it takes
-/// at once (see [`Pool::wake_or_spawn`]): it is later than a thread's usual
-/// wake-up, so the machine (or the watcher) is busy, and other workers may
-/// get a CPU sooner.
-const LATE: std::time::Duration = std::time::Duration::from_micros(100);
+/// A watcher that wakes this long after its deadline, beyond the timer
+/// slack the OS was allowed, shares what it takes at once (see
+/// [`Pool::wake_or_spawn`]): it is later than a thread's usual wake-up, so
+/// the machine (or the watcher) is busy, and other workers may get a CPU
+/// sooner. Lateness the slack allowed is not a sign of that: counting it
+/// would wake more threads exactly when the slack was chosen to wake fewer.
+const LATE_BEYOND_SLACK: std::time::Duration = std::time::Duration::from_micros(100);
 
 impl Pool {
     /// A worker thread's whole life.
@@ -83,7 +85,8 @@ impl Pool {
                     // driver would, then run it like any other work.
                     queue.watch = None;
                     drop(queue);
-                    let late = now.saturating_duration_since(at) > LATE;
+                    let late = now.saturating_duration_since(at)
+                        > self.timer_slack.saturating_add(LATE_BEYOND_SLACK);
                     let submitter = if late {
                         Submitter::WatcherLate
                     } else {
