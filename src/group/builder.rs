@@ -52,10 +52,14 @@ fn default_max_concurrency() -> usize {
 }
 
 impl Builder {
-    /// The wheel's resolution (default 1 ms). Deadlines round up to a whole
-    /// tick, so a task runs at most one tick (plus OS wake-up latency) after
-    /// its deadline and never before it. A zero tick is taken as 1 ns, and
-    /// one longer than an hour as an hour.
+    /// The width of the wheel's finest slots (default 1 ms, taken up to a
+    /// power of two microseconds: 1,024 µs), and the shortest period of
+    /// [`every`](crate::Group::every). Deadlines are kept to the
+    /// microsecond whatever the tick: it does not make tasks later or
+    /// sooner (that is [`timer_slack`](Builder::timer_slack)'s part), it
+    /// sets how many timers share a slot, and so how often a timer far out
+    /// is moved between levels on its way down. A tick below 1 µs is taken
+    /// as 1 µs, and one longer than an hour as an hour.
     ///
     /// ```
     /// let group = schedgroup::Group::builder()

@@ -151,8 +151,8 @@ impl TaskHandle {
         }
     }
 
-    /// When the task is due, by its group's clock (its deadline rounded up
-    /// to the group's tick); `None` once it has started or been canceled,
+    /// When the task is due, by its group's clock (its deadline, rounded up
+    /// to a whole microsecond); `None` once it has started or been canceled,
     /// or if it is too far away to be an `Instant` (`Duration::MAX`).
     /// For a series: its next run, while one is waiting for its deadline.
     ///

@@ -39,8 +39,9 @@ impl Default for QueueBuilder {
 }
 
 impl QueueBuilder {
-    /// The wheel's resolution (default 1 ms); as
-    /// [`Builder::tick`](crate::Builder::tick).
+    /// The width of the wheel's finest slots (default 1 ms); as
+    /// [`Builder::tick`](crate::Builder::tick): deadlines are kept to the
+    /// microsecond whatever it is.
     ///
     /// ```
     /// let queue: schedgroup::Queue<u8> = schedgroup::Queue::builder()

@@ -191,8 +191,8 @@ impl<T: Send + 'static> Queue<T> {
         moved
     }
 
-    /// When a pending value comes back (its deadline rounded up to the
-    /// queue's resolution); `None` once it expired or was removed.
+    /// When a pending value comes back (its deadline, rounded up to a whole
+    /// microsecond); `None` once it expired or was removed.
     ///
     /// ```
     /// use std::time::{Duration, Instant};

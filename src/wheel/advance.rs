@@ -1,7 +1,8 @@
 //! How [`Levels`] move `now` on: the overdue entries first, then the
 //! current slot's entries due by the target, then each next occupied slot in
 //! turn, a level-0 slot becoming the current slot (sorted once, if it was
-//! filed out of order) and a higher one cascading down.
+//! filed out of order) and a higher one cascading down (the part of it not
+//! already moved ahead, see `ahead.rs`).
 
 use super::entry::Key;
 use super::level::slot_of;
@@ -21,7 +22,24 @@ impl Levels {
         budget: usize,
         expired: &mut impl FnMut(Key, u64, T),
     ) -> bool {
+        let reached = self.advance_to(entries, target, budget, expired);
+        if reached {
+            self.move_ahead(entries);
+        }
+        reached
+    }
+
+    /// [`advance`](Levels::advance) without the part of a cascade it does
+    /// ahead of time.
+    fn advance_to<T>(
+        &mut self,
+        entries: &mut Store<T>,
+        target: u64,
+        budget: usize,
+        expired: &mut impl FnMut(Key, u64, T),
+    ) -> bool {
         let target = target.max(self.now);
+        self.forget_empty_ahead();
         let handed = self.hand_over_overdue(entries, expired);
         let mut budget = budget.saturating_sub(handed);
         loop {
@@ -34,7 +52,7 @@ impl Levels {
                 self.now = target;
                 return true;
             }
-            let Some((level, slot)) = self.next_occupied() else {
+            let Some((level, slot)) = self.next_event() else {
                 break;
             };
             let start = self.slot_start(level, slot);
@@ -168,6 +186,7 @@ impl Levels {
     /// due within `now`'s own level-0 slot go to that slot's list, which
     /// `advance` loads next, sorting it once if it came out of order.
     fn cascade<T>(&mut self, level: usize, slot: usize, entries: &mut Store<T>) {
+        self.take_ahead(level, slot, entries);
         let mut index = self.levels[level].take_slot(slot).head;
         while !is_sentinel(index) {
             index = self.refile(index, entries);

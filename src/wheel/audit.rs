@@ -81,6 +81,7 @@ impl Levels {
                 }
             }
         }
+        linked += self.audit_ahead(entries);
         let overdue = walk(
             List {
                 head: self.overdue.head(),
@@ -118,5 +119,48 @@ impl Levels {
             }
         }
         assert_eq!(linked, entries.len(), "entries on no list, or on two");
+    }
+
+    /// The spare lists of the slots moved ahead: a level has them only
+    /// while its source is the slot after `now`'s; every entry is due at or
+    /// after the start of the slot its list stands for. Returns how many
+    /// entries they hold.
+    fn audit_ahead<T>(&self, entries: &Store<T>) -> usize {
+        let now_tick = self.now >> self.slot_bits;
+        let mut linked = 0;
+        for (level, ahead) in self.ahead.iter().enumerate() {
+            match ahead.source {
+                None => assert!(
+                    ahead.lists.is_empty(),
+                    "level {level}: spare lists, no source"
+                ),
+                Some(slot) => assert_eq!(
+                    slot_of(now_tick, level) + 1,
+                    slot,
+                    "level {level}: the source is not next, now {}",
+                    self.now
+                ),
+            }
+            for below in 0..SLOTS {
+                let id = Self::ahead_id(level, below);
+                let list = walk(ahead.lists.list(below), id, entries);
+                assert_eq!(
+                    ahead.lists.is_occupied(below),
+                    !list.is_empty(),
+                    "bit of spare list {id}"
+                );
+                let Some(start) = self.ahead_start(level, below) else {
+                    continue;
+                };
+                for &(deadline, index) in &list {
+                    assert!(
+                        deadline >= start,
+                        "{index} due at {deadline} before spare list {id}'s start {start}"
+                    );
+                }
+                linked += list.len();
+            }
+        }
+        linked
     }
 }

@@ -127,6 +127,15 @@ impl Level {
         std::mem::replace(&mut self.lists[slot], List::EMPTY)
     }
 
+    /// Makes `list`, whose ends already name `slot`, the list of `slot`,
+    /// which must be empty.
+    pub(crate) fn put_slot(&mut self, slot: usize, list: List) {
+        debug_assert!(!self.is_occupied(slot) && !list.is_empty());
+        self.occupied |= 1 << slot;
+        self.unordered &= !(1 << slot);
+        self.lists[slot] = list;
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.occupied == 0
     }

@@ -12,7 +12,10 @@
 //!   lowest level where `d` and `now` share the slot of the level above) or,
 //!   if a reset moved it to a later deadline, a slot that starts at or
 //!   before `d` (where it was filed before). Such an entry is filed anew
-//!   when `advance` reaches that slot, which walks it anyway.
+//!   when `advance` reaches that slot, which walks it anyway. Or, while
+//!   `now` is in the last slot below the next slot of some level, in a
+//!   spare list of that slot's entries moved one level down ahead of time
+//!   (`ahead.rs`).
 //!
 //! So a reset to a later deadline of an entry beyond the current slot only
 //! rewrites its deadline; everything else is exact and eager. Which list an
@@ -20,6 +23,7 @@
 //! name it (see `list.rs`), which also tells apart the runs of the current
 //! slot.
 
+use super::ahead::Ahead;
 use super::current::{Current, MAX_RUNS};
 use super::level::{level_for, slot_of, slot_start, Level, LEVELS, SLOTS};
 use super::list::{is_sentinel, list_id, List, LIST_IDS};
@@ -30,7 +34,10 @@ use super::store::Store;
 const OVERDUE_ID: u32 = (LEVELS * SLOTS) as u32;
 /// The list id of the current slot's first run.
 const FIRST_RUN_ID: u32 = OVERDUE_ID + 1;
-const _: () = assert!(FIRST_RUN_ID + MAX_RUNS as u32 <= LIST_IDS);
+/// The list id of spare list 0 of level 0; spare list `b` of level `l`
+/// (`ahead.rs`) is this plus `l * 64 + b`.
+const FIRST_AHEAD_ID: u32 = FIRST_RUN_ID + MAX_RUNS as u32;
+const _: () = assert!(FIRST_AHEAD_ID + (LEVELS * SLOTS) as u32 <= LIST_IDS);
 
 /// An entry to sort: its deadline, its position in the list it came from
 /// (filing order), and its index.
@@ -46,6 +53,11 @@ pub(crate) enum Location {
     Overdue,
     /// A run of the current slot.
     Run(usize),
+    /// A spare list of a slot being moved ahead (`ahead.rs`).
+    Ahead {
+        level: usize,
+        below: usize,
+    },
 }
 
 /// Where a new entry goes: its list and its links there, found before the
@@ -62,6 +74,9 @@ pub(crate) struct Levels {
     pub(super) levels: Box<[Level; LEVELS]>,
     pub(super) overdue: Overdue,
     pub(super) current: Current,
+    /// Per level, its next slot, cascaded a part at a time before `now`
+    /// reaches it (levels 2 and up).
+    pub(super) ahead: Box<[Ahead; LEVELS]>,
     pub(super) now: u64,
     /// A level-0 slot spans `2^slot_bits` deadlines; a tick is a deadline
     /// shifted right by this.
@@ -85,6 +100,7 @@ impl Levels {
             levels: Box::new(std::array::from_fn(|_| Level::new())),
             overdue: Overdue::EMPTY,
             current: Current::new(FIRST_RUN_ID),
+            ahead: Box::new(std::array::from_fn(|_| Ahead::new())),
             now: 0,
             slot_bits,
             slot_mask: (1u64 << slot_bits) - 1,
@@ -113,8 +129,13 @@ impl Levels {
     }
 
     /// The list id of a slot.
-    fn slot_id(level: usize, slot: usize) -> u32 {
+    pub(super) fn slot_id(level: usize, slot: usize) -> u32 {
         (level * SLOTS + slot) as u32
+    }
+
+    /// The list id of `level`'s spare list for slot `below` one level down.
+    pub(super) fn ahead_id(level: usize, below: usize) -> u32 {
+        FIRST_AHEAD_ID + (level * SLOTS + below) as u32
     }
 
     /// The list that a sentinel names.
@@ -129,8 +150,14 @@ impl Levels {
             }
         } else if id == OVERDUE_ID {
             Location::Overdue
-        } else {
+        } else if id < FIRST_AHEAD_ID {
             Location::Run(self.current.run_of(id))
+        } else {
+            let id = (id - FIRST_AHEAD_ID) as usize;
+            Location::Ahead {
+                level: id / SLOTS,
+                below: id % SLOTS,
+            }
         }
     }
 
@@ -207,6 +234,7 @@ impl Levels {
             Location::Run(run) => self
                 .current
                 .link(run, index, place.prev, place.next, entries),
+            Location::Ahead { .. } => unreachable!("`place` never files into a spare list"),
         }
     }
 
@@ -258,6 +286,9 @@ impl Levels {
             Location::Slot { level, slot } => self.levels[level].unlink(slot, prev, next, entries),
             Location::Overdue => self.overdue.unlink(prev, next, entries),
             Location::Run(run) => self.current.unlink(run, prev, next, entries),
+            Location::Ahead { level, below } => {
+                self.ahead[level].lists.unlink(below, prev, next, entries)
+            }
         }
     }
 
@@ -296,7 +327,7 @@ impl Levels {
         if let Some((deadline, _)) = self.current.first(entries) {
             return Some(deadline);
         }
-        let (level, slot) = self.next_occupied()?;
+        let (level, slot) = self.next_event()?;
         if level == 0 && self.slot_bits > 0 && self.levels[0].is_ordered(slot) {
             // In order and never left by a later reset: its head is first.
             let deadline = entries[self.levels[0].list(slot).head].deadline;
@@ -337,6 +368,9 @@ impl Levels {
             .for_each(|level| *level = Level::new());
         self.overdue = Overdue::EMPTY;
         self.current.clear();
+        self.ahead
+            .iter_mut()
+            .for_each(|ahead| *ahead = Ahead::new());
     }
 
     /// Gives back the memory of the sorting buffers.

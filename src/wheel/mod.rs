@@ -6,6 +6,7 @@
 //! `docs/design/wheel.md`.
 
 mod advance;
+mod ahead;
 mod audit;
 mod chunk;
 mod current;

@@ -393,11 +393,26 @@ mod tests {
 
     #[test]
     fn tick_takes_a_unit_and_refuses_nonsense() {
-        assert_eq!(parse_duration("--tick", "100us").ok(), Some(Duration::from_micros(100)));
-        assert_eq!(parse_duration("--tick", "100µs").ok(), Some(Duration::from_micros(100)));
-        assert_eq!(parse_duration("--tick", "0.5ms").ok(), Some(Duration::from_micros(500)));
-        assert_eq!(parse_duration("--tick", "2s").ok(), Some(Duration::from_secs(2)));
-        assert_eq!(parse_duration("--tick", "250ns").ok(), Some(Duration::from_nanos(250)));
+        assert_eq!(
+            parse_duration("--tick", "100us").ok(),
+            Some(Duration::from_micros(100))
+        );
+        assert_eq!(
+            parse_duration("--tick", "100µs").ok(),
+            Some(Duration::from_micros(100))
+        );
+        assert_eq!(
+            parse_duration("--tick", "0.5ms").ok(),
+            Some(Duration::from_micros(500))
+        );
+        assert_eq!(
+            parse_duration("--tick", "2s").ok(),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(
+            parse_duration("--tick", "250ns").ok(),
+            Some(Duration::from_nanos(250))
+        );
         for bad in ["100", "0ms", "1 fortnight", "ms", "7200s", "1e400s", "-1ms"] {
             assert!(parse_duration("--tick", bad).is_err(), "{bad} was accepted");
         }

@@ -113,7 +113,10 @@ pub fn run(config: &Config) -> Result<(), Failure> {
     println!("each task stores Instant::now() - its requested deadline first thing (exact, nearest-rank percentiles)");
     println!("(each closure captures one Arc and its index: 16 bytes, so schedgroup boxes it)");
     println!();
-    let wheel_name = format!("schedgroup, {}", tick_label(config.tick, config.timer_slack));
+    let wheel_name = format!(
+        "schedgroup, {}",
+        tick_label(config.tick, config.timer_slack)
+    );
     let mut sides = Sides::new(Side::Wheel, wheel_name, measure::<Group>(config));
     if config.compare {
         if config.tick.is_some() || config.timer_slack.is_some() {
