@@ -1,83 +1,27 @@
-//! A reference model of `schedgroup::Wheel` and the little operation language
-//! that drives both, shared by `tests/wheel_proptest.rs` and the fuzz target
-//! `fuzz/fuzz_targets/wheel.rs` (each includes this file with `#[path]`), so
-//! the property test and the fuzzer assert exactly the same things.
+//! A reference model of `schedgroup::Wheel`, shared by
+//! `tests/wheel_proptest.rs` and the fuzz target `fuzz/fuzz_targets/wheel.rs`
+//! (each includes this file and `wheel_ops.rs`, the operations, with
+//! `#[path]`), so the property test and the fuzzer assert exactly the same
+//! things.
 //!
 //! The model is deliberately naive: a map from key to its entry plus a
 //! `BTreeSet` in hand-over order: by deadline, then first filed (inserted or
-//! reset) first. Every wheel answer is compared with it, and any divergence
-//! panics, which proptest shrinks and libFuzzer reports.
+//! reset) first. Every wheel answer is compared with it, the wheel's own
+//! invariants are audited after every operation, and any divergence panics,
+//! which proptest shrinks and libFuzzer reports.
+//!
+//! One documented freedom of the wheel is modelled: a reset to a later
+//! deadline of an entry due after the lowest-level slot that `now` is in
+//! leaves the entry where it was filed, so it may come out anywhere among
+//! the entries due at its deadline. The model marks such entries *moved*
+//! (until an eager reset files them again) and checks first-filed-first-out
+//! among the others only.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use schedgroup::{Key, Wheel};
 
-/// A tick, chosen relative to the wheel's `now` at the moment the operation
-/// runs, so a generated sequence keeps hitting the interesting spots (level
-/// boundaries, the past, the end of time) however far time has moved.
-#[derive(Clone, Copy, Debug)]
-pub enum When {
-    /// `now + offset`, saturating.
-    After(u64),
-    /// `now - offset`, saturating: behind `now`, i.e. overdue.
-    Before(u64),
-    /// `delta` ticks around where the level-`level` digit next changes
-    /// (`level` 1..=11; 11 is past the end of `u64`). With `aligned`, the
-    /// boundary is the start of `now`'s next `64^level` block, the exact tick
-    /// where the wheel cascades; without it, simply `now + 64^level`.
-    Boundary { level: u8, delta: i8, aligned: bool },
-    /// An absolute tick: anywhere, often far behind or far ahead.
-    At(u64),
-    /// `u64::MAX`, the end of time.
-    Max,
-}
-
-impl When {
-    pub fn resolve(self, now: u64) -> u64 {
-        match self {
-            When::After(offset) => now.saturating_add(offset),
-            When::Before(offset) => now.saturating_sub(offset),
-            When::Boundary {
-                level,
-                delta,
-                aligned,
-            } => {
-                // u128 so that 64^11 and `now + 64^10` cannot overflow.
-                let span = 1u128 << (6 * u32::from(level.min(11)));
-                let now = u128::from(now);
-                let base = if aligned { now & !(span - 1) } else { now };
-                let tick = (base + span) as i128 + i128::from(delta);
-                tick.clamp(0, i128::from(u64::MAX)) as u64
-            }
-            When::At(tick) => tick,
-            When::Max => u64::MAX,
-        }
-    }
-}
-
-/// One step of a test sequence. Key operands are indices that [`Harness`]
-/// maps onto the keys handed out so far, stale ones included.
-#[derive(Clone, Copy, Debug)]
-pub enum Op {
-    Insert(When),
-    Remove(usize),
-    Reset(usize, When),
-    /// `deadline`, `contains`, `get` and `get_mut` agree with the model.
-    Inspect(usize),
-    /// `advance` to the tick (which may lie behind `now`: a no-op move).
-    Advance(When),
-    /// `advance_at_most` to the tick, handing over at most this many.
-    AdvanceAtMost(When, usize),
-    /// What the scheduler's driver does: sleep until `next_deadline()`, then
-    /// advance to it.
-    Drive,
-    ShrinkToFit,
-    Drain,
-    /// `skip_generations`: bring the chunk taking the next insert this many
-    /// generations closer to running out (with a count near `u32::MAX`, it
-    /// runs out within a few inserts and stops taking any).
-    SkipGenerations(u32),
-}
+use crate::wheel_ops::{Op, When};
 
 /// A pending entry of the model.
 #[derive(Clone, Copy, Debug)]
@@ -86,22 +30,28 @@ struct Entry {
     deadline: u64,
     value: u64,
     /// When it was last inserted or reset, as a sequence number: entries due
-    /// at the same tick come out in this order.
+    /// at the same deadline come out in this order (unless `moved`).
     filed: u64,
+    /// Reset to a later deadline while due after the current slot: the
+    /// wheel may hand it over anywhere among the entries due with it.
+    moved: bool,
 }
 
 /// The wheel under test next to its model.
 pub struct Harness {
     wheel: Wheel<u64>,
+    slot_bits: u32,
     pending: BTreeMap<Key, Entry>,
-    /// `(deadline, filed, key)` of every pending entry: the exact order in
-    /// which `advance` must hand them over.
+    /// `(deadline, filed, key)` of every pending entry: the order in which
+    /// `advance` hands them over.
     queue: BTreeSet<(u64, u64, Key)>,
     /// Every key ever handed out, in order; most are stale after a while.
     keys: Vec<Key>,
     issued: HashSet<Key>,
     next_value: u64,
     next_filed: u64,
+    /// Operations run, to space out the audits of big wheels.
+    ops: u64,
 }
 
 impl Default for Harness {
@@ -111,23 +61,50 @@ impl Default for Harness {
 }
 
 impl Harness {
+    /// A harness around `Wheel::new()`.
     pub fn new() -> Self {
+        Self::with_wheel(Wheel::new(), 0)
+    }
+
+    /// A harness around `Wheel::with_slot_bits(slot_bits)`.
+    pub fn with_slot_bits(slot_bits: u32) -> Self {
+        Self::with_wheel(Wheel::with_slot_bits(slot_bits), slot_bits)
+    }
+
+    fn with_wheel(wheel: Wheel<u64>, slot_bits: u32) -> Self {
+        assert_eq!(wheel.slot_bits(), slot_bits);
         Harness {
-            wheel: Wheel::new(),
+            wheel,
+            slot_bits,
             pending: BTreeMap::new(),
             queue: BTreeSet::new(),
             keys: Vec::new(),
             issued: HashSet::new(),
             next_value: 0,
             next_filed: 0,
+            ops: 0,
         }
+    }
+
+    /// The last deadline of the lowest-level slot that `now` is in.
+    fn current_end(&self) -> u64 {
+        self.wheel.now() | ((1u64 << self.slot_bits) - 1)
+    }
+
+    fn resolve(&self, when: When) -> u64 {
+        when.resolve(self.wheel.now(), self.slot_bits)
     }
 
     /// Runs one operation, checks its results, then checks the invariants.
     pub fn run(&mut self, op: Op) {
         let now = self.wheel.now();
         match op {
-            Op::Insert(when) => self.insert(when.resolve(now)),
+            Op::Insert(when) => self.insert(self.resolve(when)),
+            Op::Burst(burst) => {
+                for deadline in burst.deadlines(now, self.slot_bits) {
+                    self.insert(deadline);
+                }
+            }
             Op::Remove(pick) => {
                 let key = self.pick(pick);
                 let expected = self.forget(key).map(|entry| entry.value);
@@ -135,10 +112,12 @@ impl Harness {
             }
             Op::Reset(pick, when) => {
                 let key = self.pick(pick);
-                let deadline = when.resolve(now);
+                let deadline = self.resolve(when);
                 let live = match self.forget(key) {
-                    Some(entry) => {
-                        self.remember(key, deadline, entry.value);
+                    Some(old) => {
+                        // The wheel's rule for leaving an entry in place.
+                        let later = deadline > old.deadline && old.deadline > self.current_end();
+                        self.remember(key, deadline, old.value, later);
                         true
                     }
                     None => false,
@@ -148,9 +127,9 @@ impl Harness {
             }
             Op::Inspect(pick) => self.inspect(self.pick(pick)),
             Op::Advance(when) => {
-                self.advance(when.resolve(now));
+                self.advance(self.resolve(when));
             }
-            Op::AdvanceAtMost(when, limit) => self.advance_at_most(when.resolve(now), limit),
+            Op::AdvanceAtMost(when, limit) => self.advance_at_most(self.resolve(when), limit),
             Op::Drive => self.drive(),
             Op::ShrinkToFit => {
                 self.wheel.shrink_to_fit();
@@ -170,6 +149,7 @@ impl Harness {
                 self.queue.clear();
             }
         }
+        self.ops += 1;
         self.check();
     }
 
@@ -180,11 +160,13 @@ impl Harness {
     }
 
     /// Empties the wheel the way the scheduler's driver does, by `Drive`
-    /// steps only. Each wake-up hands over an entry or cascades one down a
-    /// level, so an entry costs at most 11 of them (10 cascades, then out):
-    /// waking is proportional to entries and levels, never to ticks.
+    /// steps only. Each wake-up hands over an entry, or files anew the
+    /// entries of one slot: an entry costs at most 13 of them (the slot a
+    /// reset left it in; 10 cascades; its lowest-level slot becoming current;
+    /// its own deadline within it). Waking is proportional to entries and
+    /// levels, never to slots.
     pub fn drive_until_empty(&mut self) {
-        let bound = self.pending.len() * 11;
+        let bound = self.pending.len() * 13;
         let mut wakeups = 0;
         while !self.pending.is_empty() {
             assert!(wakeups < bound, "{wakeups} wake-ups and still not empty");
@@ -205,7 +187,7 @@ impl Harness {
             "insert returned a used key {key:?}"
         );
         self.keys.push(key);
-        self.remember(key, deadline, value);
+        self.remember(key, deadline, value, false);
     }
 
     /// Half the picks name any key ever issued (mostly stale ones), half one
@@ -220,13 +202,14 @@ impl Harness {
     }
 
     /// Files an entry at the back of the line for its deadline.
-    fn remember(&mut self, key: Key, deadline: u64, value: u64) {
+    fn remember(&mut self, key: Key, deadline: u64, value: u64, moved: bool) {
         let filed = self.next_filed;
         self.next_filed += 1;
         let entry = Entry {
             deadline,
             value,
             filed,
+            moved,
         };
         self.pending.insert(key, entry);
         self.queue.insert((deadline, filed, key));
@@ -262,37 +245,68 @@ impl Harness {
         );
     }
 
+    /// The entries due by `target`, in the model's order.
+    fn due(&self, target: u64) -> Vec<(u64, Key)> {
+        self.queue
+            .iter()
+            .take_while(|&&(deadline, _, _)| deadline <= target)
+            .map(|&(deadline, _, key)| (deadline, key))
+            .collect()
+    }
+
+    /// Checks what an advance handed over, `out`, against `due` (the model's
+    /// order of everything due) when it had to hand over the first `count`:
+    /// the same deadlines in the same order, right values, no key twice;
+    /// at each deadline, the entries not `moved` in filing order, and the
+    /// first-filed ones of them; then forgets them.
+    fn check_handed(&mut self, what: &str, out: &[(Key, u64)], due: &[(u64, Key)], count: usize) {
+        let deadlines = |keys: &mut dyn Iterator<Item = Key>| -> Vec<Option<u64>> {
+            keys.map(|key| self.pending.get(&key).map(|e| e.deadline))
+                .collect()
+        };
+        let got = deadlines(&mut out.iter().map(|&(key, _)| key));
+        let expected = deadlines(&mut due[..count].iter().map(|&(_, key)| key));
+        assert!(
+            got == expected,
+            "{what} handed over\n  {out:?}\n  deadlines {got:?}\ninstead of\n  {:?}\n  deadlines {expected:?}",
+            &due[..count]
+        );
+        let mut in_line: BTreeMap<u64, Vec<Key>> = BTreeMap::new();
+        for &(deadline, key) in due {
+            if !self.pending[&key].moved {
+                in_line.entry(deadline).or_default().push(key);
+            }
+        }
+        let mut taken: BTreeMap<u64, usize> = BTreeMap::new();
+        for &(key, value) in out {
+            let entry = self
+                .forget(key)
+                .unwrap_or_else(|| panic!("{what}: {key:?} twice"));
+            assert_eq!(entry.value, value, "{what}: value of {key:?}");
+            if !entry.moved {
+                let position = taken.entry(entry.deadline).or_default();
+                assert_eq!(
+                    in_line[&entry.deadline].get(*position),
+                    Some(&key),
+                    "{what}: {key:?} out of filing order at {}",
+                    entry.deadline
+                );
+                *position += 1;
+            }
+        }
+    }
+
     /// Advances the wheel and checks what came out against the model: exactly
     /// the entries due by then, earliest deadline first, equal deadlines
     /// first filed first. Returns how many came out.
     fn advance(&mut self, to: u64) -> usize {
         let now = self.wheel.now();
         let target = to.max(now);
-        let expected: Vec<(Key, u64)> = self
-            .queue
-            .iter()
-            .take_while(|&&(deadline, _, _)| deadline <= target)
-            .map(|&(_, _, key)| (key, self.pending[&key].value))
-            .collect();
+        let due = self.due(target);
         let mut out = Vec::new();
         self.wheel.advance(to, |key, value| out.push((key, value)));
         assert_eq!(self.wheel.now(), target, "now after advance({to})");
-        if out != expected {
-            let deadlines = |list: &[(Key, u64)]| -> Vec<Option<u64>> {
-                list.iter()
-                    .map(|(key, _)| self.pending.get(key).map(|e| e.deadline))
-                    .collect()
-            };
-            panic!(
-                "advance({to}) from {now} handed over\n  {out:?}\n  deadlines {:?}\n\
-                 instead of\n  {expected:?}\n  deadlines {:?}",
-                deadlines(&out),
-                deadlines(&expected),
-            );
-        }
-        for (key, _) in &out {
-            self.forget(*key);
-        }
+        self.check_handed(&format!("advance({to}) from {now}"), &out, &due, due.len());
         out.len()
     }
 
@@ -302,29 +316,18 @@ impl Harness {
     fn advance_at_most(&mut self, to: u64, limit: usize) {
         let now = self.wheel.now();
         let target = to.max(now);
-        let due: Vec<(Key, u64, u64)> = self
-            .queue
-            .iter()
-            .take_while(|&&(deadline, _, _)| deadline <= target)
-            .map(|&(deadline, _, key)| (key, self.pending[&key].value, deadline))
-            .collect();
-        let overdue = due
-            .iter()
-            .filter(|&&(_, _, deadline)| deadline < now)
-            .count();
+        let due = self.due(target);
+        let overdue = due.iter().filter(|&&(deadline, _)| deadline < now).count();
         let count = overdue.max(limit.min(due.len()));
-        let expected: Vec<(Key, u64)> = due[..count].iter().map(|&(k, v, _)| (k, v)).collect();
         let mut out = Vec::new();
         let finished = self
             .wheel
             .advance_at_most(to, limit, |key, value| out.push((key, value)));
-        assert_eq!(out, expected, "advance_at_most({to}, {limit}) from {now}");
         assert_eq!(finished, count == due.len(), "advance_at_most's answer");
-        let expected_now = if finished { target } else { due[count].2 };
+        let expected_now = if finished { target } else { due[count].0 };
         assert_eq!(self.wheel.now(), expected_now, "now after advance_at_most");
-        for (key, _) in &out {
-            self.forget(*key);
-        }
+        let what = format!("advance_at_most({to}, {limit}) from {now}");
+        self.check_handed(&what, &out, &due, count);
     }
 
     /// A driver that sleeps until `next_deadline()` must find work when it
@@ -359,6 +362,9 @@ impl Harness {
     fn check(&self) {
         assert_eq!(self.wheel.len(), self.pending.len(), "len");
         assert_eq!(self.wheel.is_empty(), self.pending.is_empty(), "is_empty");
+        if self.pending.len() <= 5_000 || self.ops % 64 == 0 {
+            self.wheel.audit();
+        }
         let now = self.wheel.now();
         let earliest = self.queue.first().map(|&(deadline, _, _)| deadline);
         match (self.wheel.next_deadline(), earliest) {
@@ -370,12 +376,11 @@ impl Harness {
                 );
                 if earliest >= now {
                     // Nothing overdue: the wheel must not report the past (a
-                    // driver would spin), and within now's level-0 block,
-                    // where entries sit in exact one-tick slots, the answer
-                    // is exact.
+                    // driver would spin), and within the current slot, which
+                    // is kept in deadline order, the answer is exact.
                     assert!(next >= now, "next_deadline {next} behind now {now}");
-                    if earliest >> 6 == now >> 6 {
-                        assert_eq!(next, earliest, "next_deadline inexact on level 0");
+                    if earliest <= self.current_end() {
+                        assert_eq!(next, earliest, "next_deadline inexact in the current slot");
                     }
                 }
             }

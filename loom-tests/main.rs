@@ -65,6 +65,7 @@ mod schedule_vs_park;
 mod wait_async_vs_idle;
 mod wait_in_task;
 mod wait_vs_finish;
+mod watch_vs_schedule;
 
 /// Default preemption bound (override with `LOOM_MAX_PREEMPTIONS`).
 const PREEMPTIONS: usize = 2;

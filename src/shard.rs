@@ -42,7 +42,7 @@ impl<T> Shard<T> {
     pub(crate) fn new(clock: Clock, wakeup: Arc<Wakeup>, panics: Arc<PanicLog>) -> Self {
         Shard {
             state: Mutex::new(ShardState {
-                wheel: Wheel::new(),
+                wheel: Wheel::with_slot_bits(clock.slot_bits()),
                 version: 0,
                 closed: false,
                 removed: 0,

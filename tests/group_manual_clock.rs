@@ -65,15 +65,15 @@ fn delay_and_schedule_measure_from_the_manual_now() {
 }
 
 /// A task never runs before the clock reaches its deadline, however the
-/// clock gets there (small steps, one big step), and runs at the first tick
-/// at or after it.
+/// clock gets there (small steps, one big step), and runs exactly at it,
+/// to the microsecond, whatever the tick.
 #[test]
-fn tasks_run_exactly_when_the_clock_reaches_their_tick() {
+fn tasks_run_exactly_when_the_clock_reaches_their_deadline() {
     let clock = ManualClock::new();
     let log = Log::new(&clock);
     let group = manual_group(&clock);
     group.delay(10 * MS, log.task("ten"));
-    // Not tick-aligned (1 ms tick): due in the tick starting at 13 ms.
+    // Between two slots of the 1 ms tick: runs at 12.3 ms, not 13.
     group.delay(Duration::from_micros(12_300), log.task("twelve.3"));
     for step in 1..10 {
         advance(&clock, MS);
@@ -83,10 +83,19 @@ fn tasks_run_exactly_when_the_clock_reaches_their_tick() {
     assert_eq!(log.starts(), at_ms(&[("ten", 10)]));
     advance(&clock, 2 * MS);
     assert_eq!(group.len(), 1, "12.3 ms ran at 12 ms");
-    advance(&clock, Duration::from_micros(300));
-    assert_eq!(group.len(), 1, "12.3 ms ran within tick 12");
-    advance(&clock, Duration::from_micros(700));
-    assert_eq!(log.starts(), at_ms(&[("ten", 10), ("twelve.3", 13)]));
+    advance(&clock, Duration::from_micros(299));
+    assert_eq!(group.len(), 1, "12.3 ms ran at 12.299 ms");
+    advance(&clock, Duration::from_micros(1));
+    let mut expected = at_ms(&[("ten", 10)]);
+    expected.push(("twelve.3".to_string(), Duration::from_micros(12_300)));
+    assert_eq!(log.starts(), expected);
+    // Even a task due in less than a microsecond waits for it.
+    group.delay(Duration::from_nanos(1), log.task("a nanosecond"));
+    assert_eq!(group.len(), 1);
+    advance(&clock, Duration::from_nanos(999));
+    assert_eq!(group.len(), 1, "ran before the microsecond it rounds up to");
+    advance(&clock, Duration::from_nanos(1));
+    assert_eq!(group.len(), 0);
 }
 
 /// `advance` returns only once the due tasks have *finished* (not merely

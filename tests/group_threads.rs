@@ -364,3 +364,52 @@ fn dropping_the_group_contains_the_panic_and_its_threads_exit() {
         count_named(DRIVER_COMM) == 0 && count_named(WORKER_COMM) == 0
     });
 }
+
+// ===========================================================================
+// Timer slack
+// ===========================================================================
+
+fn timer_slack_of(tid: u32) -> Option<u64> {
+    // Per thread, it is under /proc/<tid> (not under /proc/self/task).
+    std::fs::read_to_string(format!("/proc/{tid}/timerslack_ns"))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// The driver and the workers run with the group's timer slack (20 µs by
+/// default, what the builder says otherwise), not the OS's 50 µs: it
+/// bounds how late they may wake for a deadline.
+#[test]
+fn the_groups_threads_take_its_timer_slack() {
+    let _turn = serial();
+    for (builder, expected) in [
+        (Group::builder(), 20_000),
+        (
+            Group::builder().timer_slack(Duration::from_micros(7)),
+            7_000,
+        ),
+        (Group::builder().timer_slack(Duration::ZERO), 1),
+    ] {
+        let (group, driver) = group_and_driver(|| builder.build());
+        let before: HashSet<u32> = tids_named(WORKER_COMM).into_iter().collect();
+        let (ran, done) = mpsc::channel();
+        group.delay(Duration::ZERO, move || ran.send(()).unwrap());
+        done.recv_timeout(STEP_TIMEOUT).expect("the task never ran");
+        // Only this test's group has threads: any new worker is its.
+        let workers: Vec<u32> = tids_named(WORKER_COMM)
+            .into_iter()
+            .filter(|tid| !before.contains(tid))
+            .collect();
+        assert!(!workers.is_empty(), "no worker ran the task");
+        assert_eq!(timer_slack_of(driver), Some(expected), "the driver's");
+        for worker in workers {
+            assert_eq!(timer_slack_of(worker), Some(expected), "a worker's");
+        }
+        drop(group);
+        wait_for("the group's threads to exit", STEP_TIMEOUT, || {
+            count_named(WORKER_COMM) == 0 && count_named(DRIVER_COMM) == 0
+        });
+    }
+}

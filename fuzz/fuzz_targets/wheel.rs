@@ -1,7 +1,8 @@
 //! Fuzzes `Wheel<T>` against the model in `../wheel_model.rs`, the one
-//! `tests/wheel_proptest.rs` uses: the input bytes decode to a sequence of
-//! operations, each checked against the model as it runs, and the sequence
-//! ends by handing over everything left (see below).
+//! `tests/wheel_proptest.rs` uses: the input bytes decode to a slot width
+//! and a sequence of operations (`../wheel_ops.rs`), each checked against the
+//! model as it runs, and the sequence ends by handing over everything left
+//! (see below).
 //!
 //! Run from the repository root: `cargo fuzz run -s none wheel` (stable
 //! toolchain; `-s none` skips the sanitizer, which needs nightly).
@@ -13,24 +14,33 @@ use libfuzzer_sys::fuzz_target;
 
 #[path = "../wheel_model.rs"]
 mod wheel_model;
+#[path = "../wheel_ops.rs"]
+mod wheel_ops;
 
-use wheel_model::{Harness, Op, When};
+use wheel_model::Harness;
+use wheel_ops::{Burst, Op, Order, When};
+
+/// Slot widths to try, as powers of two: mostly the default and the
+/// scheduler's, and the extremes.
+const SLOT_BITS: [u32; 8] = [0, 0, 1, 3, 6, 10, 20, 63];
 
 fuzz_target!(|data: &[u8]| {
-    // The first byte picks how the sequence ends: one advance to the end of
-    // time, or driver steps until empty (which bounds the wake-ups).
-    let Some((&ending, data)) = data.split_first() else {
+    // The first byte picks how the sequence ends (bit 0: one advance to the
+    // end of time, or driver steps until empty, which bounds the wake-ups)
+    // and the slot width (bits 1..=3).
+    let Some((&first, data)) = data.split_first() else {
         return;
     };
+    let (ending, bits) = (first & 1, SLOT_BITS[usize::from(first >> 1 & 7)]);
     let mut input = Unstructured::new(data);
-    let mut harness = Harness::new();
+    let mut harness = Harness::with_slot_bits(bits);
     while !input.is_empty() {
         match op(&mut input) {
             Ok(op) => harness.run(op),
             Err(_) => break,
         }
     }
-    if ending & 1 == 0 {
+    if ending == 0 {
         harness.finish();
     } else {
         harness.drive_until_empty();
@@ -38,9 +48,10 @@ fuzz_target!(|data: &[u8]| {
 });
 
 /// The same mix as the proptest's strategies: offsets that stay near `now`,
-/// level boundaries, the past, anywhere, and the end of time.
+/// slot and level boundaries, points in the current slot, the past,
+/// anywhere, and the end of time.
 fn when(input: &mut Unstructured) -> Result<When> {
-    Ok(match input.int_in_range(0u8..=7)? {
+    Ok(match input.int_in_range(0u8..=9)? {
         0 | 1 => When::After(input.int_in_range(0..=129)?),
         2 | 3 => When::Boundary {
             level: input.int_in_range(1..=11)?,
@@ -50,7 +61,30 @@ fn when(input: &mut Unstructured) -> Result<When> {
         4 => When::After(1 << input.int_in_range(0..=63)?),
         5 => When::Before(input.arbitrary()?),
         6 => When::At(input.arbitrary()?),
+        7 => When::SlotEnd(input.int_in_range(-2..=2)?),
+        8 => When::InSlot(input.arbitrary()?),
         _ => When::Max,
+    })
+}
+
+/// Many inserts at once, in an order that is easy (one deadline, rising) or
+/// hard (falling, zigzag, scattered) to keep sorted.
+fn burst(input: &mut Unstructured) -> Result<Burst> {
+    Ok(Burst {
+        count: input.int_in_range(0..=300)?,
+        base: when(input)?,
+        spread: match input.int_in_range(0u8..=2)? {
+            0 => 0,
+            1 => input.int_in_range(0..=63)?,
+            _ => input.arbitrary()?,
+        },
+        order: match input.int_in_range(0u8..=4)? {
+            0 => Order::Same,
+            1 => Order::Rising,
+            2 => Order::Falling,
+            3 => Order::ZigZag,
+            _ => Order::Scatter(input.arbitrary()?),
+        },
     })
 }
 
@@ -76,9 +110,10 @@ fn op(input: &mut Unstructured) -> Result<Op> {
             1 => Op::ShrinkToFit,
             _ => Op::Drain,
         },
-        _ => match input.int_in_range(0u8..=2)? {
+        _ => match input.int_in_range(0u8..=3)? {
             0 => Op::AdvanceAtMost(target(input)?, input.int_in_range(0..=40)?),
             1 => Op::Inspect(input.arbitrary()?),
+            2 => Op::Burst(burst(input)?),
             // Mostly near the end of a chunk's generations.
             _ => Op::SkipGenerations(match input.arbitrary::<bool>()? {
                 true => u32::MAX - input.int_in_range(0..=7)?,

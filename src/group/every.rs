@@ -115,7 +115,7 @@ impl<F: FnMut() + Send + 'static> Series<F> {
         }
         let clock = this.shared.clock();
         let offset = this.period_nanos.saturating_mul(u128::from(state.next));
-        let tick = clock.tick_after_nanos(state.anchor, offset);
+        let tick = clock.deadline_after_nanos(state.anchor, offset);
         let occurrence = Occurrence(Some(Arc::clone(this)));
         let shard = this.shared.shard();
         match shard.insert(tick, Task::new(move || occurrence.run())) {
@@ -220,7 +220,7 @@ impl<F: FnMut() + Send + 'static> Periodic for SeriesHandle<F> {
         }
         state.anchor = first;
         state.next = 0;
-        let tick = self.0.shared.clock().tick_ceil(first);
+        let tick = self.0.shared.clock().deadline_at(first);
         let moved = match &state.pending {
             Some((shard, key)) => shard.reset(*key, tick),
             None => false,

@@ -43,7 +43,7 @@ impl Group {
     /// ```
     pub fn sleep(&self, delay: Duration) -> Sleep {
         let clock = self.shared.clock();
-        Sleep::new(&self.shared, clock.tick_after(clock.now(), delay))
+        Sleep::new(&self.shared, clock.deadline_after(clock.now(), delay))
     }
 
     /// A future that completes at or after `deadline`; see [`Sleep`]. A
@@ -57,7 +57,7 @@ impl Group {
     /// assert!(Instant::now() >= at);
     /// ```
     pub fn sleep_until(&self, deadline: Instant) -> Sleep {
-        Sleep::new(&self.shared, self.shared.clock().tick_ceil(deadline))
+        Sleep::new(&self.shared, self.shared.clock().deadline_at(deadline))
     }
 
     /// Runs `future` for at most `limit` on the group's clock: its output,

@@ -115,7 +115,7 @@ impl TaskHandle {
     pub fn reset(&self, deadline: Instant) -> bool {
         match &self.target {
             Target::Once { shard, key } => {
-                let tick = shard.clock().tick_ceil(deadline);
+                let tick = shard.clock().deadline_at(deadline);
                 shard.reset(*key, tick)
             }
             Target::Every(series) => series.reset(deadline),
@@ -145,14 +145,14 @@ impl TaskHandle {
         match &self.target {
             Target::Once { shard, key } => {
                 let clock = shard.clock();
-                shard.reset(*key, clock.tick_after(clock.now(), delay))
+                shard.reset(*key, clock.deadline_after(clock.now(), delay))
             }
             Target::Every(series) => series.reset(series.clock().instant_after(delay)),
         }
     }
 
-    /// When the task is due, by its group's clock (its deadline rounded up
-    /// to the group's tick); `None` once it has started or been canceled,
+    /// When the task is due, by its group's clock (its deadline, rounded up
+    /// to a whole microsecond); `None` once it has started or been canceled,
     /// or if it is too far away to be an `Instant` (`Duration::MAX`).
     /// For a series: its next run, while one is waiting for its deadline.
     ///

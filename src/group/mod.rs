@@ -95,7 +95,7 @@ impl Group {
         F: FnOnce() + Send + 'static,
     {
         let clock = self.shared.clock();
-        let tick = clock.tick_after(clock.now(), delay);
+        let tick = clock.deadline_after(clock.now(), delay);
         self.shared.insert(tick, Task::new(f))
     }
 
@@ -113,7 +113,7 @@ impl Group {
     where
         F: FnOnce() + Send + 'static,
     {
-        let tick = self.shared.clock().tick_ceil(deadline);
+        let tick = self.shared.clock().deadline_at(deadline);
         self.shared.insert(tick, Task::new(f))
     }
 

@@ -15,11 +15,13 @@
 
 mod worker;
 
+pub(crate) use worker::MAX_CHUNK;
+
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::sync::{thread, thread_local, Arc, Condvar, Mutex, MutexGuard};
 use crate::task::Task;
@@ -39,6 +41,13 @@ pub(crate) trait Owner: Send + Sync + 'static {
     /// Told when a worker takes a chunk of tasks, with each task's tag (what
     /// the owner gave `submit` with it), in queue order.
     fn claimed(&self, tags: &mut dyn Iterator<Item = u64>);
+    /// Asked by the worker watching a deadline the owner left to the pool
+    /// ([`Pool::delegate`]) once that deadline has come: submit what is due
+    /// at `now` (using `batch` as scratch), and say when the next deadline
+    /// is.
+    fn take_due(this: &Arc<Self>, now: Instant, batch: &mut Vec<Tagged>) -> Option<Instant>
+    where
+        Self: Sized;
 }
 
 /// A task and the owner's tag for it (for a group: its deadline tick).
@@ -53,6 +62,8 @@ pub(crate) struct Pool {
     room_freed: Condvar,
     max_workers: usize,
     keep_alive: Duration,
+    /// Each worker's timer slack (see `sync::set_timer_slack`).
+    timer_slack: Duration,
 }
 
 #[derive(Debug, Default)]
@@ -72,6 +83,11 @@ struct Queue {
     shut_down: bool,
     /// Every live worker's claim (see [`Claim`]).
     claims: Vec<Claim>,
+    /// The next deadline the owner left to the idle workers to wake for
+    /// (see [`Pool::delegate`]).
+    watch: Option<Instant>,
+    /// An idle worker is waiting for `watch`.
+    watched: bool,
 }
 
 impl Queue {
@@ -92,13 +108,14 @@ impl Queue {
 type Claim = Arc<Mutex<VecDeque<Tagged>>>;
 
 impl Pool {
-    pub(crate) fn new(max_workers: usize, keep_alive: Duration) -> Pool {
+    pub(crate) fn new(max_workers: usize, keep_alive: Duration, timer_slack: Duration) -> Pool {
         Pool {
             queue: Mutex::new(Queue::default()),
             work_arrived: Condvar::new(),
             room_freed: Condvar::new(),
             max_workers: max_workers.max(1),
             keep_alive,
+            timer_slack,
         }
     }
 
@@ -118,10 +135,67 @@ impl Pool {
         self.wake_or_spawn(owner, queue);
     }
 
+    /// Offers to wake for `deadline` in the owner's place: if a worker is
+    /// idle and would still be alive then, the one that watches wakes at
+    /// `deadline` and takes what is due itself ([`Owner::take_due`]), so
+    /// the first due task starts after one thread's wake-up rather than
+    /// two (the owner's, then a worker's), and a run of close deadlines
+    /// costs the watcher's wake-ups only. Returns whether it was taken:
+    /// the owner then need only look again later, in case the watcher is
+    /// busy when the deadline comes.
+    pub(crate) fn delegate(&self, deadline: Instant) -> bool {
+        let mut queue = self.queue.lock();
+        let alive_then = Instant::now()
+            .checked_add(self.keep_alive)
+            .map_or(true, |end| deadline <= end);
+        if queue.shut_down || queue.idle == 0 || !alive_then {
+            return false;
+        }
+        let sooner = queue.watch.map_or(true, |watched| deadline < watched);
+        if sooner {
+            queue.watch = Some(deadline);
+        }
+        if !queue.watched {
+            self.work_arrived.notify_one();
+        } else if sooner {
+            // The watcher waits for a later deadline: every idle worker
+            // looks again (rare: an earlier schedule while one watches).
+            self.work_arrived.notify_all();
+        }
+        true
+    }
+
+    /// Makes sure queued tasks do not wait for a worker while one is idle
+    /// or could be spawned: the owner's driver calls it whenever it wakes
+    /// (see [`Pool::wake_or_spawn`] for why tasks may be left so).
+    pub(crate) fn nudge<O: Owner>(&self, owner: &Arc<O>) {
+        let queue = self.queue.lock();
+        if !queue.tasks.is_empty() && !queue.shut_down {
+            self.wake_or_spawn(owner, queue);
+        }
+    }
+
     /// Wakes idle workers for the queued tasks and spawns more, within the
     /// room the cap leaves, for those the idle ones cannot take.
+    ///
+    /// A worker that submitted the tasks itself (a watcher whose deadline
+    /// came) takes a share too. If it woke on time, it takes them on its
+    /// own while they fit in one chunk, however many there are: waking
+    /// another thread costs as much CPU as running several short tasks,
+    /// and close deadlines come in small batches. If one of them is slow,
+    /// the rest wait in the queue only until the driver's next look
+    /// ([`Pool::nudge`], at most a fallback interval after the deadline),
+    /// which wakes an idle worker for them. A watcher that woke late (the
+    /// machine is busy, or it was) shares them out at once instead.
     fn wake_or_spawn<O: Owner>(&self, owner: &Arc<O>, mut queue: MutexGuard<'_, Queue>) {
-        let startable = queue.tasks.len().min(queue.room(self.max_workers));
+        let mut startable = queue.tasks.len().min(queue.room(self.max_workers));
+        match SUBMITTING_WORKER.with(Cell::get) {
+            Submitter::Driver => {}
+            Submitter::WatcherOnTime if queue.tasks.len() <= MAX_CHUNK => startable = 0,
+            Submitter::WatcherOnTime | Submitter::WatcherLate => {
+                startable = startable.saturating_sub(1);
+            }
+        }
         let woken = startable.min(queue.idle);
         if woken > 0 && woken == queue.idle {
             self.work_arrived.notify_all();
@@ -139,13 +213,14 @@ impl Pool {
             let worker_owner = Arc::clone(owner);
             let spawned = thread::Builder::new()
                 .name("schedgroup-worker".into())
-                .spawn(move || worker_owner.pool().work(&*worker_owner));
+                .spawn(move || worker_owner.pool().work(&worker_owner));
             match spawned {
                 Ok(_) => queue.workers += 1,
                 Err(_) => break,
             }
         }
-        if queue.workers == 0 && startable > 0 {
+        let by_driver = SUBMITTING_WORKER.with(Cell::get) == Submitter::Driver;
+        if queue.workers == 0 && startable > 0 && by_driver {
             // The OS refused every thread: rather than strand the batch
             // until some later batch finds a thread, run it here.
             drop(queue);
@@ -234,6 +309,20 @@ thread_local! {
     static RUNNING_TASK_OF: Cell<usize> = const { Cell::new(0) };
     /// This worker's claim, for `block` to hand back.
     static MY_CLAIM: RefCell<Option<Claim>> = const { RefCell::new(None) };
+    /// Who is submitting a batch on this thread: a worker whose watch came
+    /// (it will take a share itself) or not.
+    static SUBMITTING_WORKER: Cell<Submitter> = const { Cell::new(Submitter::Driver) };
+}
+
+/// Who submits a batch (see [`Pool::wake_or_spawn`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Submitter {
+    /// The owner's driver, or anyone that is not one of its workers.
+    Driver,
+    /// A worker whose watched deadline came, and that woke on time.
+    WatcherOnTime,
+    /// A worker whose watched deadline came, and that woke late.
+    WatcherLate,
 }
 
 /// Whether the calling thread is in the middle of running one of `owner`'s

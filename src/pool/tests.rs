@@ -28,11 +28,18 @@ impl Owner for Recorder {
         self.finished.fetch_add(count, Ordering::SeqCst);
     }
     fn claimed(&self, _tags: &mut dyn Iterator<Item = u64>) {}
+    fn take_due(_this: &Arc<Self>, _now: Instant, _batch: &mut Vec<Tagged>) -> Option<Instant> {
+        None
+    }
 }
 
 fn recorder(max_workers: usize) -> Arc<Recorder> {
     Arc::new(Recorder {
-        pool: Pool::new(max_workers, Duration::from_secs(60)),
+        pool: Pool::new(
+            max_workers,
+            Duration::from_secs(60),
+            Duration::from_micros(20),
+        ),
         allow: AtomicBool::new(true),
         finished: AtomicUsize::new(0),
         panics: AtomicUsize::new(0),

@@ -5,20 +5,34 @@
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use super::{run_one, Claim, Owner, Pool, Queue, MY_CLAIM};
+use super::{run_one, Claim, Owner, Pool, Queue, Submitter, Tagged, MY_CLAIM, SUBMITTING_WORKER};
 use crate::sync::{Arc, Mutex};
 
 /// Most tasks a worker takes from the queue per lock. Small enough that a
 /// slow task delays few others; large enough that a million-task burst
 /// takes the queue lock ~16k times instead of a million.
-const MAX_CHUNK: usize = 64;
+pub(crate) const MAX_CHUNK: usize = 64;
+
+/// A watcher that wakes this long after its deadline, beyond the timer
+/// slack the OS was allowed, shares what it takes at once (see
+/// [`Pool::wake_or_spawn`]): it is later than a thread's usual wake-up, so
+/// the machine (or the watcher) is busy, and other workers may get a CPU
+/// sooner. Lateness the slack allowed is not a sign of that: counting it
+/// would wake more threads exactly when the slack was chosen to wake fewer.
+const LATE_BEYOND_SLACK: std::time::Duration = std::time::Duration::from_micros(100);
 
 impl Pool {
     /// A worker thread's whole life.
-    pub(super) fn work<O: Owner + ?Sized>(&self, owner: &O) {
+    pub(super) fn work<O: Owner>(&self, owner: &Arc<O>) {
+        // A watcher waits until deadlines: how late it may wake for one.
+        crate::sync::set_timer_slack(self.timer_slack);
+        let owner_arc = owner;
+        let owner: &O = owner;
         let mine: Claim = Arc::new(Mutex::new(VecDeque::new()));
         MY_CLAIM.with(|slot| *slot.borrow_mut() = Some(Arc::clone(&mine)));
         self.queue.lock().claims.push(Arc::clone(&mine));
+        // Scratch for what came due at this worker's watch.
+        let mut due: Vec<Tagged> = Vec::new();
         let mut queue = loop {
             let mut queue = self.queue.lock();
             // A stopped owner starts nothing more: what is left is its to take.
@@ -45,12 +59,56 @@ impl Pool {
             if queue.shut_down {
                 break queue;
             }
-            queue.idle += 1;
             // A keep-alive too long to add to now (Duration::MAX) means
             // "never exit while the pool lives".
-            let deadline = Instant::now().checked_add(self.keep_alive);
-            let timed_out = self.work_arrived.wait_until(&mut queue, deadline);
+            let give_up = Instant::now().checked_add(self.keep_alive);
+            // Watch the owner's next deadline if nobody does and this worker
+            // will still be here then (`delegate` promised as much).
+            let watching = match queue.watch {
+                Some(at) if !queue.watched && owner.may_start() => {
+                    give_up.map_or(true, |end| at <= end)
+                }
+                _ => false,
+            };
+            if watching {
+                queue.watched = true;
+            }
+            let until = if watching { queue.watch } else { give_up };
+            queue.idle += 1;
+            let timed_out = self.work_arrived.wait_until(&mut queue, until);
             queue.idle -= 1;
+            if watching {
+                queue.watched = false;
+                let now = Instant::now();
+                if let Some(at) = queue.watch.filter(|&at| now >= at) {
+                    // The deadline came: take what is due, as the owner's
+                    // driver would, then run it like any other work.
+                    queue.watch = None;
+                    drop(queue);
+                    let late = now.saturating_duration_since(at)
+                        > self.timer_slack.saturating_add(LATE_BEYOND_SLACK);
+                    let submitter = if late {
+                        Submitter::WatcherLate
+                    } else {
+                        Submitter::WatcherOnTime
+                    };
+                    SUBMITTING_WORKER.with(|flag| flag.set(submitter));
+                    let next = O::take_due(owner_arc, now, &mut due);
+                    SUBMITTING_WORKER.with(|flag| flag.set(Submitter::Driver));
+                    let mut queue = self.queue.lock();
+                    if let Some(next) = next {
+                        if queue.watch.map_or(true, |watched| next < watched) {
+                            queue.watch = Some(next);
+                        }
+                    }
+                    continue;
+                }
+                if queue.idle > 0 && queue.watch.is_some() {
+                    // Woken for work while watching: another idle worker
+                    // takes the watch over.
+                    self.work_arrived.notify_one();
+                }
+            }
             if timed_out && !self.has_work_for(owner, &queue, &mine) {
                 break queue;
             }

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 use super::shared::QueueShared;
 use super::Queue;
 use crate::clock::{Clock, Source};
+use crate::driver::DEFAULT_TIMER_SLACK;
 use crate::group::ManualClock;
 
 /// Configures a [`Queue`]; obtain one with [`Queue::builder`]. The same
@@ -24,6 +25,7 @@ use crate::group::ManualClock;
 pub struct QueueBuilder {
     tick: Duration,
     clock: Option<ManualClock>,
+    timer_slack: Duration,
 }
 
 impl Default for QueueBuilder {
@@ -31,13 +33,15 @@ impl Default for QueueBuilder {
         QueueBuilder {
             tick: Duration::from_millis(1),
             clock: None,
+            timer_slack: DEFAULT_TIMER_SLACK,
         }
     }
 }
 
 impl QueueBuilder {
-    /// The wheel's resolution (default 1 ms); as
-    /// [`Builder::tick`](crate::Builder::tick).
+    /// The width of the wheel's finest slots (default 1 ms); as
+    /// [`Builder::tick`](crate::Builder::tick): deadlines are kept to the
+    /// microsecond whatever it is.
     ///
     /// ```
     /// let queue: schedgroup::Queue<u8> = schedgroup::Queue::builder()
@@ -47,6 +51,22 @@ impl QueueBuilder {
     /// ```
     pub fn tick(mut self, tick: Duration) -> QueueBuilder {
         self.tick = tick;
+        self
+    }
+
+    /// How late the OS may wake the queue's driver thread for a deadline;
+    /// as [`Builder::timer_slack`](crate::Builder::timer_slack). (A
+    /// receiver blocked in [`Queue::recv`] waits on its own thread, whose
+    /// timer slack is the caller's.)
+    ///
+    /// ```
+    /// let queue: schedgroup::Queue<u8> = schedgroup::Queue::builder()
+    ///     .timer_slack(std::time::Duration::from_micros(50))
+    ///     .build();
+    /// # drop(queue);
+    /// ```
+    pub fn timer_slack(mut self, slack: Duration) -> QueueBuilder {
+        self.timer_slack = slack;
         self
     }
 
@@ -92,7 +112,7 @@ impl QueueBuilder {
                 self.tick,
             ),
         };
-        let shared = QueueShared::start(clock, crate::group::shard_count());
+        let shared = QueueShared::start(clock, crate::group::shard_count(), self.timer_slack);
         if let Some(manual) = &self.clock {
             manual.attach_queue(&shared);
         }

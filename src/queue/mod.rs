@@ -109,7 +109,7 @@ impl<T: Send + 'static> Queue<T> {
     #[inline]
     pub fn insert(&self, value: T, delay: Duration) -> QueueKey {
         let clock = self.shared.clock();
-        self.insert_tick(value, clock.tick_after(clock.now(), delay))
+        self.insert_tick(value, clock.deadline_after(clock.now(), delay))
     }
 
     /// Adds `value`, to come back at or after `deadline`; a deadline in the
@@ -123,7 +123,7 @@ impl<T: Send + 'static> Queue<T> {
     /// ```
     #[inline]
     pub fn insert_at(&self, value: T, deadline: Instant) -> QueueKey {
-        let tick = self.shared.clock().tick_ceil(deadline);
+        let tick = self.shared.clock().deadline_at(deadline);
         self.insert_tick(value, tick)
     }
 
@@ -165,7 +165,7 @@ impl<T: Send + 'static> Queue<T> {
             return false;
         };
         let clock = shard.clock();
-        let tick = clock.tick_after(clock.now(), delay);
+        let tick = clock.deadline_after(clock.now(), delay);
         let moved = shard.reset(key.key, tick);
         QueueShared::expire_if_reached(&self.shared, tick);
         moved
@@ -185,14 +185,14 @@ impl<T: Send + 'static> Queue<T> {
         let Some(shard) = self.shared.shard_numbered(key.shard) else {
             return false;
         };
-        let tick = shard.clock().tick_ceil(deadline);
+        let tick = shard.clock().deadline_at(deadline);
         let moved = shard.reset(key.key, tick);
         QueueShared::expire_if_reached(&self.shared, tick);
         moved
     }
 
-    /// When a pending value comes back (its deadline rounded up to the
-    /// queue's resolution); `None` once it expired or was removed.
+    /// When a pending value comes back (its deadline, rounded up to a whole
+    /// microsecond); `None` once it expired or was removed.
     ///
     /// ```
     /// use std::time::{Duration, Instant};
@@ -254,17 +254,34 @@ impl<T: Send + 'static> Queue<T> {
         self.shared.ready().values.pop_front()
     }
 
+    /// Blocks until a value is ready or `deadline` (real time) passes. A
+    /// blocked receiver sleeps until the queue's next deadline itself and
+    /// takes what expired then, so a value reaches it after one wake-up
+    /// (its own), not two (the driver's, then its own); the driver only
+    /// looks again a little later, in case this receiver is gone by then.
     fn recv_until(&self, deadline: Option<Instant>) -> Option<T> {
-        if let Some(value) = self.try_recv() {
-            return Some(value);
-        }
-        let mut ready = self.shared.ready();
         loop {
+            if let Some(value) = self.try_recv() {
+                return Some(value);
+            }
+            let next = self.shared.next_deadline();
+            let mut ready = self.shared.ready();
             if let Some(value) = ready.values.pop_front() {
                 return Some(value);
             }
-            if self.shared.arrived().wait_until(&mut ready, deadline) {
-                return ready.values.pop_front();
+            let until = match (deadline, next.filter(|_| !self.shared.clock().is_manual())) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            ready.watchers += 1;
+            let timed_out = self.shared.arrived().wait_until(&mut ready, until);
+            ready.watchers -= 1;
+            if let Some(value) = ready.values.pop_front() {
+                return Some(value);
+            }
+            if timed_out && deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                drop(ready);
+                return self.try_recv();
             }
         }
     }

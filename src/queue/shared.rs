@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 use std::task::Waker;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::clock::Clock;
 use crate::driver::{self, earliest, hand_over_due, Host, Wakeup};
@@ -41,6 +41,12 @@ pub(crate) struct Ready<T> {
     /// `recv_async` futures waiting for a value, by id, oldest first.
     pub(crate) wakers: VecDeque<(u64, Waker)>,
     pub(crate) next_waker: u64,
+    /// Receivers blocked in `recv`, each sleeping until the next deadline
+    /// at most: the driver may leave that deadline to them.
+    pub(crate) watchers: usize,
+    /// The deadline the driver last left to them (when it changes, they
+    /// look again).
+    pub(crate) watch: Option<Instant>,
 }
 
 impl<T: Send + 'static> QueueShared<T> {
@@ -50,7 +56,7 @@ impl<T: Send + 'static> QueueShared<T> {
     /// # Panics
     ///
     /// If the OS refuses to create the driver thread.
-    pub(crate) fn start(clock: Clock, shards: usize) -> Arc<Self> {
+    pub(crate) fn start(clock: Clock, shards: usize, timer_slack: Duration) -> Arc<Self> {
         let parker = Parker::new();
         let wakeup = Arc::new(Wakeup::new(parker.unparker()));
         let panics = Arc::new(PanicLog::default());
@@ -70,6 +76,8 @@ impl<T: Send + 'static> QueueShared<T> {
                 values: VecDeque::new(),
                 wakers: VecDeque::new(),
                 next_waker: 0,
+                watchers: 0,
+                watch: None,
             }),
             arrived: Condvar::new(),
             handles: AtomicUsize::new(1),
@@ -82,7 +90,7 @@ impl<T: Send + 'static> QueueShared<T> {
             let driver_shared = Arc::clone(&shared);
             let handle = thread::Builder::new()
                 .name("schedgroup-queue".into())
-                .spawn(move || driver::drive(&driver_shared, parker, None))
+                .spawn(move || driver::drive(&driver_shared, parker, None, timer_slack))
                 .expect("failed to spawn the schedgroup queue's driver thread");
             *shared.driver.lock() = Some(handle);
         }
@@ -95,7 +103,7 @@ impl<T: Send + 'static> QueueShared<T> {
     /// what a test sees does not depend on which thread got there first.
     #[inline]
     pub(crate) fn expire_if_reached(this: &Arc<Self>, tick: u64) {
-        if this.clock.is_manual() && tick <= this.clock.tick_floor(this.clock.now()) {
+        if this.clock.is_manual() && tick <= this.clock.reached() {
             QueueShared::take_expired(this);
         }
     }
@@ -104,7 +112,7 @@ impl<T: Send + 'static> QueueShared<T> {
     /// calling thread: a receiver need not wait for the driver to wake).
     /// Returns how many it moved.
     pub(crate) fn take_expired(this: &Arc<Self>) -> usize {
-        let now = this.clock.tick_floor(this.clock.now());
+        let now = this.clock.reached();
         let mut batch = Vec::new();
         hand_over_due(this, now, usize::MAX, &mut batch).0
     }
@@ -209,6 +217,21 @@ impl<T: Send + 'static> Host for QueueShared<T> {
     fn deadline_passed(&self) {}
 
     fn all_empty(&self) {}
+
+    fn delegate(&self, deadline: Instant) -> bool {
+        let mut ready = self.ready.lock();
+        if ready.watchers == 0 {
+            ready.watch = None;
+            return false;
+        }
+        if ready.watch != Some(deadline) {
+            // The deadline changed since the receivers went to sleep (an
+            // earlier insert woke the driver, say): they look again.
+            ready.watch = Some(deadline);
+            self.arrived.notify_all();
+        }
+        true
+    }
 
     fn dispatch(this: &Arc<Self>, batch: &mut Vec<(u64, T)>) {
         let count = batch.len();

@@ -301,3 +301,6 @@ pub(crate) fn thread_index() -> usize {
         .expect("loom's ThreadId prints as ThreadId(n)");
     usize::from(number > 1)
 }
+
+/// loom has no time: there is no slack to set.
+pub(crate) fn set_timer_slack(_slack: std::time::Duration) {}

@@ -110,3 +110,19 @@ pub(crate) fn thread_index() -> usize {
         index.get()
     })
 }
+
+/// Sets the calling thread's timer slack: how late the OS may end its
+/// timed waits, to wake it together with other timers (Linux; 50 µs unless
+/// set). A scheduler's thread waits until deadlines, so this bounds how
+/// late it may wake for one. Elsewhere, and if the OS refuses, nothing
+/// changes.
+pub(crate) fn set_timer_slack(slack: std::time::Duration) {
+    #[cfg(target_os = "linux")]
+    {
+        // Zero would mean "back to the default": the least is 1 ns.
+        let nanos = u64::try_from(slack.as_nanos()).unwrap_or(u64::MAX).max(1);
+        let _ = nix::sys::prctl::set_timerslack(nanos);
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = slack;
+}

@@ -8,10 +8,14 @@ use super::list::NIL;
 
 /// One pending value and its bookkeeping: 20 bytes beyond `T`. The links are
 /// `u32` indices into the store, not pointers, which keeps them small and the
-/// wheel free of `unsafe`; the slot the entry is linked in is not stored at
-/// all (it follows from `deadline`, see `Levels::location_of`).
+/// wheel free of `unsafe`; the list the entry is linked in is not stored at
+/// all: where the entry is an end of it, its link names the list instead of
+/// a neighbour (see `list.rs`).
 #[derive(Debug)]
 pub(crate) struct Entry<T> {
+    /// When the value is due: always the one given to `insert` or `reset`,
+    /// even while the entry waits in a list that a reset to a later deadline
+    /// left it in.
     pub(crate) deadline: u64,
     pub(crate) prev: u32,
     pub(crate) next: u32,

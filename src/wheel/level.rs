@@ -1,13 +1,15 @@
 //! One level of the hierarchical wheel ([`Level`]: its 64 slot lists and the
-//! bitmap of which hold entries), and the tick arithmetic of levels and
-//! slots.
+//! bitmaps of which hold entries and which may be out of order), and the
+//! tick arithmetic of levels and slots.
 //!
-//! Level `n` divides time into slots of `64^n` ticks. An entry lives at the
-//! lowest level where its deadline and the wheel's `now` share the same slot
+//! A *tick* here is a deadline with its low slot bits dropped
+//! (`deadline >> slot_bits`, see `Levels`): level 0's slots are one tick
+//! wide. Level `n` divides time into slots of `64^n` ticks. An entry lives at
+//! the lowest level where its tick and the wheel's `now` share the same slot
 //! at the level above, so every occupied slot on a level is at or after the
 //! slot that `now` falls into (see [`Level::next_occupied_slot`]).
 
-use super::list::{Links, List};
+use super::list::{is_sentinel, Links, List};
 
 /// Slots per level. A power of two so that slot digits are bit fields.
 pub(crate) const SLOTS: usize = 64;
@@ -21,6 +23,11 @@ pub(crate) const LEVELS: usize = 11;
 pub(crate) struct Level {
     /// Bit `s` is set iff `lists[s]` is not empty.
     occupied: u64,
+    /// Bit `s` is set if `lists[s]` may be out of deadline order. Kept on
+    /// level 0 only, whose slots become the current slot one by one and must
+    /// then be in order: a slot whose bit is clear needs no sorting, and its
+    /// head is its earliest entry.
+    unordered: u64,
     /// Each slot's list of the entries filed there, in filing order.
     lists: [List; SLOTS],
 }
@@ -29,54 +36,104 @@ impl Level {
     pub(crate) fn new() -> Self {
         Level {
             occupied: 0,
+            unordered: 0,
             lists: [List::EMPTY; SLOTS],
         }
     }
 
-    /// The first entry of a slot's list, or `NIL`.
+    /// A slot's list (its head and tail).
     #[inline]
-    pub(crate) fn head(&self, slot: usize) -> u32 {
-        self.lists[slot].head
+    pub(crate) fn list(&self, slot: usize) -> List {
+        self.lists[slot]
     }
 
-    /// The last entry of a slot's list, or `NIL`: a new entry's `prev`.
+    /// The links `(prev, next)` of a new last entry of `slot`, whose list id
+    /// is `id` (see [`List::append_links`]).
     #[inline]
-    pub(crate) fn tail(&self, slot: usize) -> u32 {
-        self.lists[slot].tail
+    pub(crate) fn append_links(&self, slot: usize, id: u32) -> (u32, u32) {
+        self.lists[slot].append_links(id)
     }
 
     /// Links entry `index` at the tail of `slot`, after the entries filed
-    /// there before it. Its links must read `prev: self.tail(slot), next:
-    /// NIL` (see [`List::push_back`]).
+    /// there before it, with the links [`append_links`](Level::append_links)
+    /// gave, where the order of the slot does not matter: on levels above 0,
+    /// and on level 0 when each slot is one deadline wide. A slot that was
+    /// empty starts out in order, whatever an earlier guess said.
     #[inline]
-    pub(crate) fn add_entry(&mut self, slot: usize, index: u32, links: &mut impl Links) {
-        self.lists[slot].push_back(index, links);
-        self.occupied |= 1 << slot;
+    pub(crate) fn append(&mut self, slot: usize, index: u32, prev: u32, links: &mut impl Links) {
+        let bit = 1 << slot;
+        self.occupied |= bit;
+        if is_sentinel(prev) {
+            self.unordered &= !bit;
+        }
+        self.lists[slot].append(index, prev, links);
     }
 
-    /// Unlinks entry `index`, whose links are `prev` and `next`, from `slot`.
+    /// [`append`](Level::append) for entry `index`, due at `deadline`, into a
+    /// slot whose order matters (level 0, slots wider than one deadline):
+    /// keeps its order bit true from the old tail's deadline, which the
+    /// append reads where it writes the old tail's link.
     #[inline]
-    pub(crate) fn remove_entry(
+    pub(crate) fn append_in_order(
         &mut self,
         slot: usize,
         index: u32,
         prev: u32,
-        next: u32,
+        deadline: u64,
         links: &mut impl Links,
     ) {
+        let bit = 1 << slot;
+        self.occupied |= bit;
+        match self.lists[slot].append_reading_tail(index, prev, links) {
+            None => self.unordered &= !bit,
+            Some(tail) if tail > deadline => self.unordered |= bit,
+            Some(_) => {}
+        }
+    }
+
+    /// Notes that `slot` may be out of deadline order.
+    #[inline]
+    pub(crate) fn mark_unordered(&mut self, slot: usize) {
+        self.unordered |= 1 << slot;
+    }
+
+    /// Whether `slot`'s list holds entries.
+    pub(crate) fn is_occupied(&self, slot: usize) -> bool {
+        self.occupied & (1 << slot) != 0
+    }
+
+    /// Whether `slot`'s list is known to be in deadline order.
+    #[inline]
+    pub(crate) fn is_ordered(&self, slot: usize) -> bool {
+        self.unordered & (1 << slot) == 0
+    }
+
+    /// Unlinks the entry whose links were `prev` and `next` from `slot`.
+    #[inline]
+    pub(crate) fn unlink(&mut self, slot: usize, prev: u32, next: u32, links: &mut impl Links) {
         debug_assert!(self.occupied & (1 << slot) != 0, "slot {slot} is empty");
         let list = &mut self.lists[slot];
-        list.remove(index, prev, next, links);
+        list.unlink(prev, next, links);
         if list.is_empty() {
             self.occupied &= !(1 << slot);
         }
     }
 
-    /// Empties a slot and returns its old head: the entries keep their
-    /// links, so the caller can walk them and file each elsewhere.
-    pub(crate) fn take_slot(&mut self, slot: usize) -> u32 {
+    /// Empties a slot and returns its list: the entries keep their links, so
+    /// the caller can walk them and file each elsewhere.
+    pub(crate) fn take_slot(&mut self, slot: usize) -> List {
         self.occupied &= !(1 << slot);
-        std::mem::replace(&mut self.lists[slot], List::EMPTY).head
+        self.unordered &= !(1 << slot);
+        std::mem::replace(&mut self.lists[slot], List::EMPTY)
+    }
+
+    /// Makes `list`, whose ends already name `slot`, the list of `slot`,
+    /// which must be empty.
+    pub(crate) fn put_slot(&mut self, slot: usize, list: List) {
+        debug_assert!(!self.is_occupied(slot) && !list.is_empty());
+        self.occupied |= 1 << slot;
+        self.unordered &= !(1 << slot);
+        self.lists[slot] = list;
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -147,7 +204,7 @@ pub(crate) fn slot_start(now: u64, level: usize, slot: usize) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::list::NIL;
+    use super::super::list::{sentinel, TestLinks, NIL};
     use super::*;
 
     #[test]
@@ -170,34 +227,57 @@ mod tests {
         assert_eq!(slot_start(4096 + 5, 0, 9), 4096 + 9);
     }
 
-    /// Links that only the list heads and tails need: one entry per list.
-    struct Unlinked;
-
-    impl Links for Unlinked {
-        fn set_prev(&mut self, _: u32, _: u32) {
-            unreachable!("one entry per list");
-        }
-        fn set_next(&mut self, _: u32, _: u32) {
-            unreachable!("one entry per list");
-        }
+    /// Appends entry `index`, due at `deadline`, to `slot` (list id = slot).
+    fn append(level: &mut Level, links: &mut TestLinks, slot: usize, index: u32, deadline: u64) {
+        let (prev, next) = level.append_links(slot, slot as u32);
+        links.0[index as usize] = (deadline, prev, next);
+        level.append_in_order(slot, index, prev, deadline, links);
     }
 
     #[test]
     fn the_bitmap_follows_the_lists() {
         let mut level = Level::new();
+        let mut links = TestLinks::new(10);
         assert_eq!(level.next_occupied_slot(0), None);
-        level.add_entry(40, 7, &mut Unlinked);
-        level.add_entry(63, 8, &mut Unlinked);
-        level.add_entry(50, 9, &mut Unlinked);
-        assert_eq!((level.head(40), level.tail(63)), (7, 8));
+        append(&mut level, &mut links, 40, 7, 0);
+        append(&mut level, &mut links, 63, 8, 0);
+        append(&mut level, &mut links, 50, 9, 0);
+        assert_eq!((level.list(40).head, level.list(63).tail), (7, 8));
         assert_eq!(level.next_occupied_slot(0), Some(40));
         assert_eq!(level.next_occupied_slot(40), Some(40));
-        assert_eq!(level.take_slot(40), 7);
+        assert_eq!(level.take_slot(40).head, 7);
         assert_eq!(level.next_occupied_slot(41), Some(50));
-        level.remove_entry(50, 9, NIL, NIL, &mut Unlinked);
+        level.unlink(50, sentinel(50), sentinel(50), &mut links);
         assert_eq!(level.next_occupied_slot(41), Some(63));
-        assert_eq!(level.take_slot(63), 8);
+        assert_eq!(level.take_slot(63).head, 8);
         assert!(level.is_empty());
-        assert_eq!((level.head(63), level.tail(63)), (NIL, NIL));
+        assert_eq!(level.list(63), List::EMPTY);
+        assert_eq!((level.list(63).head, level.list(63).tail), (NIL, NIL));
+    }
+
+    #[test]
+    fn the_order_bit_follows_appends_and_resets_when_a_slot_refills() {
+        let mut level = Level::new();
+        let mut links = TestLinks::new(6);
+        append(&mut level, &mut links, 3, 0, 10);
+        append(&mut level, &mut links, 3, 1, 10);
+        append(&mut level, &mut links, 3, 2, 12);
+        assert!(
+            level.is_ordered(3),
+            "equal and rising deadlines are in order"
+        );
+        append(&mut level, &mut links, 3, 3, 11);
+        assert!(!level.is_ordered(3));
+        append(&mut level, &mut links, 3, 4, 20);
+        assert!(
+            !level.is_ordered(3),
+            "only sorting puts a slot back in order"
+        );
+        level.take_slot(3);
+        assert!(level.is_ordered(3));
+        // A guess about an empty slot does not outlive its next first entry.
+        level.mark_unordered(5);
+        append(&mut level, &mut links, 5, 5, 1);
+        assert!(level.is_ordered(5));
     }
 }

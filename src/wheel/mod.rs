@@ -5,8 +5,13 @@
 //! `u64` ticks whose length the caller chooses. How it is built and why:
 //! `docs/design/wheel.md`.
 
+mod advance;
+mod ahead;
+mod audit;
 mod chunk;
+mod current;
 mod entry;
+mod expiry;
 mod level;
 mod levels;
 mod list;
@@ -20,27 +25,38 @@ use std::mem::ManuallyDrop;
 
 pub use entry::Key;
 use levels::Levels;
-use list::NIL;
 use store::Store;
 
-/// A timing wheel holding values of type `T` until their deadline tick.
+/// A timing wheel holding values of type `T` until their deadline.
+///
+/// Deadlines and `now` are plain `u64`s in a unit the caller chooses. The
+/// lowest level's slots span `2^slot_bits` deadlines (one with
+/// [`Wheel::new`], more with [`Wheel::with_slot_bits`]); whatever their
+/// width, [`advance`](Wheel::advance) hands over exactly the entries due by
+/// the `now` it is given, in deadline order.
 ///
 /// * `insert`, `remove`, `reset` and `deadline` are O(1): entries live in a
 ///   slab and each wheel slot is an intrusive doubly-linked list of slab
-///   indices, so nothing is ever searched or walked to find an entry.
+///   indices, so nothing is searched to find an entry. The one exception is
+///   an entry due within the slot `now` is in, which is filed in deadline
+///   order: O(1) when such deadlines come in order or nearly so, amortised
+///   O(log n) in the worst order.
+/// * A [`reset`](Wheel::reset) to a later deadline of an entry due beyond the
+///   slot `now` is in only rewrites its deadline (one memory access): the
+///   entry keeps its place until `advance` reaches it and files it anew.
 /// * [`advance`](Wheel::advance) costs time proportional to the entries it
-///   hands over or cascades and to the 11 levels, never to the number of ticks
-///   it skips: advancing from 0 to `u64::MAX` is as cheap as by one tick.
+///   hands over or files anew and to the 11 levels, never to the number of
+///   slots it skips: advancing from 0 to `u64::MAX` is as cheap as by one.
 /// * Every `u64` deadline is valid, `u64::MAX` included; deadlines at or
 ///   before [`now`](Wheel::now) are due at the next `advance`.
 /// * A [`Key`] never outlives its entry: once the entry is gone, the key
 ///   reaches nothing, whatever was inserted since.
 ///
 /// Bookkeeping is 20 bytes per entry beyond `T` (deadline, two `u32` links
-/// and a generation; the slot an entry is linked in is recomputed from its
-/// deadline, not stored), rounded up to `T`'s alignment (8 at least), plus a
-/// fixed 5.7 KB of slot lists. The slab grows in chunks of 16,384 entries,
-/// so it never copies more than one chunk.
+/// and a generation; the slot an entry is linked in is not stored: the ends
+/// of each slot's list name it), rounded up to `T`'s alignment (8 at least),
+/// plus a fixed 6.2 KB of slot lists. The slab grows in chunks of 16,384
+/// entries, so it never copies more than one chunk.
 ///
 /// ```
 /// use schedgroup::Wheel;
@@ -70,7 +86,7 @@ impl<T> Default for Wheel<T> {
 }
 
 impl<T> Wheel<T> {
-    /// An empty wheel at tick 0.
+    /// An empty wheel at 0 whose lowest-level slots span one deadline each.
     ///
     /// ```
     /// let wheel: schedgroup::Wheel<u32> = schedgroup::Wheel::new();
@@ -89,11 +105,53 @@ impl<T> Wheel<T> {
     pub fn with_capacity(capacity: usize) -> Self {
         Wheel {
             entries: Store::with_capacity(capacity),
-            levels: Levels::new(),
+            levels: Levels::new(0),
         }
     }
 
-    /// The tick the wheel was last advanced to.
+    /// An empty wheel whose lowest-level slots span `2^bits` deadlines.
+    ///
+    /// Deadlines stay exact: `advance(now)` hands over the entries due by
+    /// `now` and no others, in deadline order, and
+    /// [`next_deadline`](Wheel::next_deadline) is exact within the slot
+    /// `now` is in. What wider slots change is the cost: with deadlines in
+    /// microseconds, `with_slot_bits(10)` files a deadline 30 s ahead on
+    /// level 2 (slots of 1,024 µs, 65.5 ms and 4.2 s) instead of level 4, so
+    /// it cascades twice before it is due instead of four times, and a
+    /// sleeper waking at each `next_deadline` wakes for fewer cascades.
+    ///
+    /// # Panics
+    ///
+    /// If `bits` is 64 or more: a slot would span more than every `u64`.
+    ///
+    /// ```
+    /// let mut wheel = schedgroup::Wheel::with_slot_bits(10);
+    /// wheel.insert(1_500, "b");
+    /// wheel.insert(1_100, "a"); // the same 1,024-wide slot, earlier
+    /// wheel.insert(2_100, "c");
+    /// assert_eq!(wheel.next_deadline(), Some(1_024)); // that slot's start
+    /// let mut out = Vec::new();
+    /// wheel.advance(1_200, |_, v| out.push(v));
+    /// assert_eq!(out, ["a"]);
+    /// assert_eq!(wheel.next_deadline(), Some(1_500)); // exact in now's slot
+    /// ```
+    pub fn with_slot_bits(bits: u32) -> Self {
+        Wheel {
+            entries: Store::with_capacity(0),
+            levels: Levels::new(bits),
+        }
+    }
+
+    /// How many deadlines, as a power of two, a lowest-level slot spans.
+    ///
+    /// ```
+    /// assert_eq!(schedgroup::Wheel::<()>::with_slot_bits(10).slot_bits(), 10);
+    /// ```
+    pub fn slot_bits(&self) -> u32 {
+        self.levels.slot_bits()
+    }
+
+    /// Where the wheel was last advanced to.
     ///
     /// ```
     /// let mut wheel: schedgroup::Wheel<()> = schedgroup::Wheel::new();
@@ -140,7 +198,7 @@ impl<T> Wheel<T> {
         self.entries.capacity()
     }
 
-    /// Adds `value`, due at tick `deadline`, and returns its key. A deadline
+    /// Adds `value`, due at `deadline`, and returns its key. A deadline
     /// at or before [`now`](Wheel::now) is due at the next `advance`, which
     /// hands such entries over before any other, earliest deadline first.
     ///
@@ -162,19 +220,18 @@ impl<T> Wheel<T> {
     // memory, which costs more than the call.
     #[inline(always)]
     pub fn insert(&mut self, deadline: u64, value: T) -> Key {
-        // The entry is written once, with its final links: its list's tail
-        // is found before it exists.
-        let location = self.levels.location_of(deadline);
-        let prev = self.levels.tail(location);
+        // The entry is written once, with its final links: its place is
+        // found before it exists.
+        let place = self.levels.place(deadline, &self.entries);
         let key = self.entries.insert(|generation| Entry {
             deadline,
-            prev,
-            next: NIL,
+            prev: place.prev,
+            next: place.next,
             generation,
             value: ManuallyDrop::new(value),
         });
         self.levels
-            .add_entry(location, key.index, deadline, &mut self.entries);
+            .link(place, key.index, deadline, &mut self.entries);
         key
     }
 
@@ -190,15 +247,23 @@ impl<T> Wheel<T> {
     #[inline]
     pub fn remove(&mut self, key: Key) -> Option<T> {
         let entry = self.entries.remove(key)?;
-        let (prev, next, deadline) = (entry.prev, entry.next, entry.deadline);
         self.levels
-            .unlink(key.index, prev, next, deadline, &mut self.entries);
+            .unlink(entry.prev, entry.next, &mut self.entries);
         Some(entry.into_value())
     }
 
     /// Moves the entry to a new deadline, earlier or later (a deadline at or
     /// before `now` makes it due at the next advance). `false` if the key is
     /// stale; the wheel is then unchanged.
+    ///
+    /// A move to a *later* deadline of an entry due after the lowest-level
+    /// slot that `now` is in (after `now | (2^slot_bits - 1)`) rewrites the
+    /// deadline and nothing else: the entry stays where it was filed, which
+    /// is never after its new deadline, and `advance` files it anew when it
+    /// gets there (so among entries due at the same deadline it may come out
+    /// anywhere, see [`advance`](Wheel::advance)). Every other move takes the
+    /// entry out of its list and files it at once, behind the entries already
+    /// due at its new deadline.
     ///
     /// ```
     /// let mut wheel = schedgroup::Wheel::new();
@@ -210,10 +275,12 @@ impl<T> Wheel<T> {
         let Some(entry) = self.entries.get_mut(key) else {
             return false;
         };
-        let (prev, next, old) = (entry.prev, entry.next, entry.deadline);
-        entry.deadline = deadline;
-        self.levels
-            .unlink(key.index, prev, next, old, &mut self.entries);
+        let old = std::mem::replace(&mut entry.deadline, deadline);
+        let (prev, next) = (entry.prev, entry.next);
+        if deadline > old && self.levels.defer_later(old) {
+            return true;
+        }
+        self.levels.unlink(prev, next, &mut self.entries);
         self.levels.file(key.index, &mut self.entries);
         true
     }
@@ -265,90 +332,6 @@ impl<T> Wheel<T> {
         self.entries.get_mut(key).map(|entry| &mut *entry.value)
     }
 
-    /// A lower bound of the earliest pending deadline; `None` iff the wheel
-    /// is empty. It is exact when the earliest entry sits on the lowest level
-    /// (within 64 ticks of `now`) or is overdue; further out it is the start
-    /// of the wheel slot holding that entry, where an `advance` cascades the
-    /// slot down and a fresh `next_deadline` is closer. A caller that sleeps
-    /// until this tick and advances never oversleeps an entry.
-    ///
-    /// ```
-    /// let mut wheel = schedgroup::Wheel::new();
-    /// wheel.insert(40, ());
-    /// assert_eq!(wheel.next_deadline(), Some(40));
-    /// wheel.insert(1 << 40, ());
-    /// assert_eq!(wheel.next_deadline(), Some(40));
-    /// ```
-    pub fn next_deadline(&self) -> Option<u64> {
-        self.levels.next_deadline()
-    }
-
-    /// Moves the wheel to tick `now` and hands every entry whose deadline is
-    /// at or before it to `expired`, in non-decreasing deadline order; entries
-    /// with equal deadlines come out in the order they were inserted (or
-    /// reset to that deadline). A `now` behind
-    /// [`Wheel::now`] is taken as `Wheel::now`: time never goes back.
-    ///
-    /// If `expired` panics, the entries not yet handed over stay in the wheel,
-    /// consistent, and a later `advance` hands them over.
-    ///
-    /// ```
-    /// let mut wheel = schedgroup::Wheel::new();
-    /// wheel.insert(u64::MAX, 'z');
-    /// wheel.insert(1 << 50, 'b');
-    /// wheel.insert(1, 'a');
-    /// let mut out = Vec::new();
-    /// wheel.advance(u64::MAX, |_, v| out.push(v));
-    /// assert_eq!(out, ['a', 'b', 'z']);
-    /// ```
-    pub fn advance(&mut self, now: u64, expired: impl FnMut(Key, T)) {
-        self.advance_at_most(now, usize::MAX, expired);
-    }
-
-    /// [`advance`](Wheel::advance), but handing over at most `limit` entries:
-    /// returns whether it got all the way to `now` (everything due was
-    /// handed over). Stopped short, [`now`](Wheel::now) is the deadline of
-    /// the entries it left due, and the next call goes on in the same order,
-    /// so an event loop can bound the work of each turn.
-    ///
-    /// Entries inserted with a deadline already behind `now` are the
-    /// exception: they are handed over all at once, whatever `limit` (they
-    /// must be sorted first, and sorting them again for each part would cost
-    /// more than it saves); they count against `limit`.
-    ///
-    /// ```
-    /// let mut wheel = schedgroup::Wheel::new();
-    /// for value in 0..5 {
-    ///     wheel.insert(10, value);
-    /// }
-    /// wheel.insert(20, 5);
-    /// let mut out = Vec::new();
-    /// assert!(!wheel.advance_at_most(100, 2, |_, v| out.push(v)));
-    /// assert_eq!((out.as_slice(), wheel.now()), (&[0, 1][..], 10));
-    /// assert!(wheel.advance_at_most(100, 10, |_, v| out.push(v)));
-    /// assert_eq!((out, wheel.now()), (vec![0, 1, 2, 3, 4, 5], 100));
-    /// ```
-    pub fn advance_at_most(
-        &mut self,
-        now: u64,
-        limit: usize,
-        mut expired: impl FnMut(Key, T),
-    ) -> bool {
-        self.advance_at_most_with_deadlines(now, limit, |key, _deadline, value| expired(key, value))
-    }
-
-    /// [`advance_at_most`](Wheel::advance_at_most), also handing over each
-    /// entry's deadline.
-    pub(crate) fn advance_at_most_with_deadlines(
-        &mut self,
-        now: u64,
-        limit: usize,
-        mut expired: impl FnMut(Key, u64, T),
-    ) -> bool {
-        self.levels
-            .advance(&mut self.entries, now, limit, &mut expired)
-    }
-
     /// Removes every entry and returns their values, in no particular order.
     /// `now` stays; keys of the removed entries become stale.
     ///
@@ -392,5 +375,12 @@ impl<T> Wheel<T> {
     #[doc(hidden)]
     pub fn skip_generations(&mut self, count: u32) {
         self.entries.skip_generations(count);
+    }
+
+    /// Checks every invariant of the wheel's lists against its entries, and
+    /// panics with what is broken. It walks everything: for tests.
+    #[doc(hidden)]
+    pub fn audit(&self) {
+        self.levels.audit(&self.entries);
     }
 }

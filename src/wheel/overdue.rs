@@ -25,10 +25,15 @@ impl Overdue {
         self.list.head
     }
 
-    /// The last entry, or `NIL`: a new entry's `prev`.
-    #[inline]
+    /// The last entry, or `NIL`.
     pub(crate) fn tail(&self) -> u32 {
         self.list.tail
+    }
+
+    /// The links `(prev, next)` of a new last entry; `id` is the list's.
+    #[inline]
+    pub(crate) fn append_links(&self, id: u32) -> (u32, u32) {
+        self.list.append_links(id)
     }
 
     /// A lower bound of the overdue deadlines, or `None` if there are none.
@@ -36,24 +41,18 @@ impl Overdue {
         (!self.list.is_empty()).then_some(self.min)
     }
 
-    /// Links entry `index`, due at `deadline`, at the tail (its links must
-    /// read `prev: self.tail(), next: NIL`).
+    /// Links entry `index`, due at `deadline`, at the tail, with the links
+    /// [`append_links`](Overdue::append_links) gave.
     #[inline]
-    pub(crate) fn add_entry(&mut self, index: u32, deadline: u64, links: &mut impl Links) {
+    pub(crate) fn append(&mut self, index: u32, deadline: u64, prev: u32, links: &mut impl Links) {
         self.min = self.min.min(deadline);
-        self.list.push_back(index, links);
+        self.list.append(index, prev, links);
     }
 
-    /// Unlinks entry `index`, whose links are `prev` and `next`.
+    /// Unlinks the entry whose links were `prev` and `next`.
     #[inline]
-    pub(crate) fn remove_entry(
-        &mut self,
-        index: u32,
-        prev: u32,
-        next: u32,
-        links: &mut impl Links,
-    ) {
-        self.list.remove(index, prev, next, links);
+    pub(crate) fn unlink(&mut self, prev: u32, next: u32, links: &mut impl Links) {
+        self.list.unlink(prev, next, links);
         if self.list.is_empty() {
             self.min = u64::MAX;
         }

@@ -16,11 +16,13 @@ use std::num::NonZeroU32;
 
 use super::chunk::{Chunk, Drain, CHUNK_BITS, CHUNK_LEN};
 use super::entry::{Entry, Key};
-use super::list::{Links, NIL};
+use super::list::{Links, FIRST_SENTINEL, NIL};
 
 /// How many chunk numbers there are: every 18-bit number but the highest,
 /// whose last position would be [`NIL`].
 const CHUNK_NUMBERS: usize = (NIL >> CHUNK_BITS) as usize;
+// Every index is below the links that end lists.
+const _: () = assert!(CHUNK_NUMBERS << CHUNK_BITS <= FIRST_SENTINEL as usize);
 /// `current` when no chunk is chosen for the next insert.
 const NO_CHUNK: u32 = u32::MAX;
 /// The capacity a chunk starts growing from when the store has no memory.
@@ -362,6 +364,21 @@ impl<T> std::ops::IndexMut<u32> for Store<T> {
 
 impl<T> Links for Store<T> {
     #[inline]
+    fn deadline(&self, index: u32) -> u64 {
+        self[index].deadline
+    }
+
+    #[inline]
+    fn prev(&self, index: u32) -> u32 {
+        self[index].prev
+    }
+
+    #[inline]
+    fn next(&self, index: u32) -> u32 {
+        self[index].next
+    }
+
+    #[inline]
     fn set_prev(&mut self, index: u32, prev: u32) {
         self[index].prev = prev;
     }
@@ -369,6 +386,19 @@ impl<T> Links for Store<T> {
     #[inline]
     fn set_next(&mut self, index: u32, next: u32) {
         self[index].next = next;
+    }
+
+    #[inline]
+    fn set_links(&mut self, index: u32, prev: u32, next: u32) {
+        let entry = &mut self[index];
+        (entry.prev, entry.next) = (prev, next);
+    }
+
+    #[inline]
+    fn set_next_for_deadline(&mut self, index: u32, next: u32) -> u64 {
+        let entry = &mut self[index];
+        entry.next = next;
+        entry.deadline
     }
 }
 

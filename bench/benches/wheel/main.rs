@@ -1,6 +1,9 @@
 //! Per-operation cost of `Wheel<T>` against two peers, at 1k / 100k / 1M /
-//! 10M pending entries: `insert`, `remove`, `reset`, an `insert + remove`
-//! pair, and expiry (per entry handed over by `advance`).
+//! 10M pending entries: `insert`, `remove`, `reset_any`, an `insert +
+//! remove` pair, and expiry (per entry handed over by `advance`), all
+//! throughput (a loop of independent operations, whose cache misses the CPU
+//! overlaps); and two latency groups, `reset` and `remove_insert_chain`,
+//! where each operation picks its victim from the result of the one before.
 //!
 //! Peers, in the same groups:
 //! * `binary_heap`: `std::collections::BinaryHeap` of 16-byte
@@ -13,14 +16,26 @@
 //! * `delay_queue`: tokio-util's `DelayQueue` (1 ms ticks), inside a
 //!   current-thread tokio runtime.
 //!
-//! Every benchmark is a *steady state*: each fixture is filled with `N`
+//! The latency groups (`wheel/chains.rs`) hold `N` entries due 30–60 s
+//! ahead, the idle timeouts of `N` connections, and compare `wheel`
+//! (millisecond deadlines), `wheel_us` (microsecond deadlines in slots of
+//! 1,024 µs, `Wheel::with_slot_bits(10)`) and `delay_queue`:
+//! * `reset`: a random pending entry moves to 60 s ahead (a little later
+//!   each time, as if time moved on: always a later deadline), then its
+//!   deadline is read back and picks the next victim;
+//! * `remove_insert_chain`: a random pending entry is removed, a fresh one
+//!   inserted 30–60 s ahead, and the removed value picks the next victim.
+//!
+//! Every other benchmark is a *steady state*: each fixture is filled with `N`
 //! entries once (lazily, on the first call, so a criterion filter that skips a
 //! size never builds it), then criterion times batches of operations and the
 //! work that undoes them (re-inserting what was removed, removing what was
 //! inserted) runs outside the timed region, so `N` stays put. Deadlines are
 //! uniform in `1..=2^20` ticks ahead (a fixed-seed xorshift), victims of
-//! `remove` / `reset` are uniform among all pending entries. Reported times
+//! `remove` / `reset_any` are uniform among all pending entries. Reported times
 //! are per operation (criterion's "iteration" is one operation).
+//!
+//! `reset_any` moves victims to new random deadlines, earlier or later.
 //!
 //! Expiry comes in two groups:
 //! * `expiry`: `N` pending, deadlines spread over `2^20` ticks; each step
@@ -43,8 +58,9 @@
 //!
 //! This file registers the groups; `wheel/peers.rs` holds the peers behind
 //! one trait, `wheel/fixtures.rs` the steady states (what is timed, what is
-//! undone untimed).
+//! undone untimed), `wheel/chains.rs` the latency groups.
 
+mod chains;
 mod fixtures;
 #[path = "../common/lazily.rs"]
 mod lazily;
@@ -52,11 +68,12 @@ mod peers;
 
 use std::time::Duration;
 
+use chains::Chain;
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion};
 use fixtures::{DelayQueueExpiry, ExpiryFixture, Fixture};
 use lazily::bench_lazily;
-use peers::{DelayQueuePeer, HeapTimers, Peer};
+use peers::{Chained, DelayQueuePeer, HeapTimers, Peer, WheelUs};
 use schedgroup::Wheel;
 use tokio::runtime::Runtime;
 
@@ -96,19 +113,19 @@ fn bench_ops(c: &mut Criterion, sizes: &[usize]) {
     let wheel_ops: Ops<Wheel<Value>> = [
         ("insert", Fixture::insert),
         ("remove", Fixture::remove),
-        ("reset", Fixture::reset),
+        ("reset_any", Fixture::reset),
         ("insert_remove", Fixture::insert_remove),
     ];
     let heap_ops: Ops<HeapTimers> = [
         ("insert", Fixture::insert),
         ("remove", Fixture::remove),
-        ("reset", Fixture::reset),
+        ("reset_any", Fixture::reset),
         ("insert_remove", Fixture::insert_remove),
     ];
     let queue_ops: Ops<DelayQueuePeer> = [
         ("insert", Fixture::insert),
         ("remove", Fixture::remove),
-        ("reset", Fixture::reset),
+        ("reset_any", Fixture::reset),
         ("insert_remove", Fixture::insert_remove),
     ];
     for i in 0..wheel_ops.len() {
@@ -121,6 +138,40 @@ fn bench_ops(c: &mut Criterion, sizes: &[usize]) {
         }
         group.finish();
     }
+}
+
+fn bench_chain<P: Chained>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    n: usize,
+    new: impl Fn() -> P,
+    op: fn(&mut Chain<P>, u64) -> Duration,
+) {
+    bench_lazily(
+        group,
+        BenchmarkId::new(P::name(), n),
+        || Chain::new(new(), n),
+        op,
+    );
+}
+
+fn bench_chains(c: &mut Criterion, sizes: &[usize]) {
+    let mut group = c.benchmark_group("reset");
+    configure(&mut group);
+    for &n in sizes {
+        bench_chain(&mut group, n, Wheel::new, Chain::reset_later);
+        bench_chain(&mut group, n, WheelUs::new, Chain::reset_later);
+        bench_chain(&mut group, n, DelayQueuePeer::new, Chain::reset_later);
+    }
+    group.finish();
+    let mut group = c.benchmark_group("remove_insert_chain");
+    configure(&mut group);
+    // 1k only in test mode: the figures that matter are from 100k up.
+    for &n in sizes.iter().filter(|&&n| n >= 100_000 || sizes.len() == 1) {
+        bench_chain(&mut group, n, Wheel::new, Chain::remove_insert);
+        bench_chain(&mut group, n, WheelUs::new, Chain::remove_insert);
+        bench_chain(&mut group, n, DelayQueuePeer::new, Chain::remove_insert);
+    }
+    group.finish();
 }
 
 fn bench_expiry(c: &mut Criterion, runtime: &Runtime, sizes: &[usize]) {
@@ -184,6 +235,7 @@ fn main() {
     let _context = runtime.enter();
     let mut c = Criterion::default().configure_from_args();
     bench_ops(&mut c, sizes);
+    bench_chains(&mut c, sizes);
     bench_expiry(&mut c, &runtime, sizes);
     c.final_summary();
 }

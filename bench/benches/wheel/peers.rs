@@ -1,4 +1,5 @@
-//! The structures measured side by side: `Wheel<T>` itself, a
+//! The structures measured side by side: `Wheel<T>` itself (on millisecond
+//! deadlines, and on microsecond deadlines in slots of 1,024 µs), a
 //! `BinaryHeap` with lazy deletion, and tokio-util's `DelayQueue`, behind
 //! one trait.
 
@@ -11,15 +12,22 @@ use tokio_util::time::{delay_queue, DelayQueue};
 
 use crate::Value;
 
-/// The operations every peer offers; deadlines are `ahead` ticks after the
+/// The operations every peer offers; deadlines are `ahead` units after the
 /// peer's current time.
 pub trait Peer {
+    /// Deadline units per millisecond.
+    const UNITS_PER_MS: u64 = 1;
     type Handle: Copy;
     fn name() -> &'static str;
     fn insert(&mut self, ahead: u64, value: Value) -> Self::Handle;
     fn remove(&mut self, handle: Self::Handle) -> Option<Value>;
     /// Returns the handle that names the entry from now on.
     fn reset(&mut self, handle: Self::Handle, ahead: u64) -> Self::Handle;
+}
+
+/// A peer that can say when an entry is due, in units after its time.
+pub trait Chained: Peer {
+    fn deadline(&self, handle: Self::Handle) -> u64;
 }
 
 /// A peer whose clock the benchmark moves by hand.
@@ -47,6 +55,49 @@ impl Peer for Wheel<Value> {
         let reset = Wheel::reset(self, key, self.now() + ahead);
         debug_assert!(reset);
         key
+    }
+}
+
+impl Chained for Wheel<Value> {
+    fn deadline(&self, key: Key) -> u64 {
+        Wheel::deadline(self, key).map_or(0, |deadline| deadline - self.now())
+    }
+}
+
+/// A wheel on microsecond deadlines whose lowest slots span 1,024 µs: the
+/// shape of a scheduler's wheel with exact deadlines.
+pub struct WheelUs(Wheel<Value>);
+
+impl WheelUs {
+    pub fn new() -> Self {
+        WheelUs(Wheel::with_slot_bits(10))
+    }
+}
+
+impl Peer for WheelUs {
+    const UNITS_PER_MS: u64 = 1_000;
+    type Handle = Key;
+
+    fn name() -> &'static str {
+        "wheel_us"
+    }
+
+    fn insert(&mut self, ahead: u64, value: Value) -> Key {
+        Peer::insert(&mut self.0, ahead, value)
+    }
+
+    fn remove(&mut self, key: Key) -> Option<Value> {
+        self.0.remove(key)
+    }
+
+    fn reset(&mut self, key: Key, ahead: u64) -> Key {
+        Peer::reset(&mut self.0, key, ahead)
+    }
+}
+
+impl Chained for WheelUs {
+    fn deadline(&self, key: Key) -> u64 {
+        Chained::deadline(&self.0, key)
     }
 }
 
@@ -210,5 +261,11 @@ impl Peer for DelayQueuePeer {
         self.queue
             .reset_at(&key, self.base + Duration::from_millis(ahead));
         key
+    }
+}
+
+impl Chained for DelayQueuePeer {
+    fn deadline(&self, key: delay_queue::Key) -> u64 {
+        (self.queue.deadline(&key) - self.base).as_millis() as u64
     }
 }

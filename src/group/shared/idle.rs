@@ -188,8 +188,21 @@ impl Shared {
         }
         let before = self.in_flight.fetch_sub(count, Ordering::SeqCst);
         debug_assert!(before >= count, "more tasks finished than were fired");
-        if before == count || self.waiting_tasks.load(Ordering::SeqCst) > 0 {
+        if self.waiting_tasks.load(Ordering::SeqCst) > 0 {
             self.notify_maybe_idle();
+        } else if before == count {
+            // Nothing in flight: idle if nothing is pending either. A waiter
+            // is told only then (or a manual clock's advance, which waits
+            // for tasks to finish whatever is pending): with tasks still
+            // pending, waking every `wait()` each time a batch finishes
+            // cost a thread wake-up per batch. Looked at after the
+            // decrement: a task that fires and finishes later looks again,
+            // and a removal that empties the group wakes the driver, whose
+            // scan tells the waiters (`shards_found_empty`).
+            let settling = self.settling.load(Ordering::SeqCst) > 0;
+            if settling || self.shards.iter().all(|shard| shard.snapshot().0) {
+                self.notify_maybe_idle();
+            }
         }
     }
 

@@ -31,7 +31,7 @@ impl Shared {
     /// tasks only a later advance makes due). Returns how many tasks it
     /// fired.
     pub(crate) fn run_due(this: &Arc<Self>) -> usize {
-        let now = this.clock.tick_floor(this.clock.now());
+        let now = this.clock.reached();
         if this.stop_at.is_some_and(|stop| stop <= now) {
             this.stop(Error::DeadlineExceeded);
         }
@@ -65,8 +65,12 @@ impl Shared {
     /// group (both changes notify `became_idle`).
     fn wait_until_settled(&self) {
         let mut control = self.control.lock();
+        // Counted while waiting: finishers then notify even with tasks
+        // still pending in the wheels (see `finish_in_flight`).
+        self.settling.fetch_add(1, Ordering::SeqCst);
         while !self.is_settled() {
             self.became_idle.wait(&mut control);
         }
+        self.settling.fetch_sub(1, Ordering::SeqCst);
     }
 }

@@ -33,6 +33,7 @@ pub(crate) struct Config {
     pub(crate) max_concurrency: usize,
     pub(crate) keep_alive: Duration,
     pub(crate) deadline: Option<Instant>,
+    pub(crate) timer_slack: Duration,
 }
 
 pub(crate) struct Shared {
@@ -56,6 +57,9 @@ pub(crate) struct Shared {
     /// waits for its own group would wait for itself forever. Changed only
     /// under `control`; atomic so that finishers can read it without it.
     waiting_tasks: AtomicUsize,
+    /// Threads of a manual clock's `advance` waiting for tasks in flight
+    /// to finish (whatever is still pending).
+    settling: AtomicUsize,
     /// Mirrors `Control::stop.is_some()` for workers, which check it before
     /// starting each task without taking a lock.
     stopped: AtomicBool,
@@ -105,8 +109,9 @@ impl Shared {
             max_concurrency,
             keep_alive,
             deadline,
+            timer_slack,
         } = config;
-        let stop_at = deadline.map(|deadline| clock.tick_ceil(deadline));
+        let stop_at = deadline.map(|deadline| clock.deadline_at(deadline));
         let parker = Parker::new();
         let wakeup = Arc::new(Wakeup::new(parker.unparker()));
         let panics = Arc::new(PanicLog::default());
@@ -125,6 +130,7 @@ impl Shared {
             became_idle: Condvar::new(),
             in_flight: AtomicUsize::new(0),
             waiting_tasks: AtomicUsize::new(0),
+            settling: AtomicUsize::new(0),
             stopped: AtomicBool::new(false),
             shutting_down: AtomicBool::new(false),
             groups: AtomicUsize::new(1),
@@ -132,16 +138,16 @@ impl Shared {
             hand_off: Mutex::new(()),
             fired: AtomicU64::new(0),
             lateness: Mutex::new(Histogram::default()),
-            pool: Pool::new(max_concurrency, keep_alive),
+            pool: Pool::new(max_concurrency, keep_alive, timer_slack),
             driver: Mutex::new(None),
         });
-        if stop_at.is_some_and(|stop| stop <= shared.clock.tick_floor(shared.clock.now())) {
+        if stop_at.is_some_and(|stop| stop <= shared.clock.reached()) {
             shared.stop(Error::DeadlineExceeded);
         }
         let driver_shared = Arc::clone(&shared);
         let handle = thread::Builder::new()
             .name("schedgroup-driver".into())
-            .spawn(move || driver::drive(&driver_shared, parker, stop_at))
+            .spawn(move || driver::drive(&driver_shared, parker, stop_at, timer_slack))
             .expect("failed to spawn the schedgroup driver thread");
         *shared.driver.lock() = Some(handle);
         shared

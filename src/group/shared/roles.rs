@@ -2,12 +2,13 @@
 //! pool.
 
 use std::any::Any;
+use std::time::Instant;
 
 use super::Shared;
 use crate::clock::Clock;
-use crate::driver::{Host, Wakeup};
+use crate::driver::{hand_over_due, Host, Wakeup, BATCH_LIMIT};
 use crate::error::Error;
-use crate::pool::{Owner, Pool};
+use crate::pool::{Owner, Pool, Tagged};
 use crate::shard::Shard;
 use crate::sync::{Arc, MutexGuard, Ordering};
 use crate::task::Task;
@@ -48,6 +49,14 @@ impl Host for Shared {
         self.shards_found_empty();
     }
 
+    fn nudge(this: &Arc<Self>) {
+        this.pool.nudge(this);
+    }
+
+    fn delegate(&self, deadline: Instant) -> bool {
+        self.pool.delegate(deadline)
+    }
+
     fn dispatch(this: &Arc<Self>, batch: &mut Vec<(u64, Task)>) {
         this.pool.submit(this, batch);
         // Only a pool shut down by the group's drop refuses a batch, and only
@@ -73,6 +82,14 @@ impl Owner for Shared {
 
     fn finished(&self, count: usize) {
         self.finish_in_flight(count);
+    }
+
+    fn take_due(this: &Arc<Self>, now: Instant, batch: &mut Vec<Tagged>) -> Option<Instant> {
+        // Only ever delegated on the real clock, which `now` was read from.
+        debug_assert!(!this.clock.is_manual());
+        let now = this.clock.reached_at(now);
+        let (_, next, _) = hand_over_due(this, now, BATCH_LIMIT, batch);
+        this.clock.instant_of(next?)
     }
 
     fn claimed(&self, deadlines: &mut dyn Iterator<Item = u64>) {

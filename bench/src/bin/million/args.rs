@@ -72,6 +72,9 @@ pub struct Config {
     /// schedgroup's `Builder::tick` (and `QueueBuilder::tick`); `None`: its
     /// default.
     pub tick: Option<Duration>,
+    /// schedgroup's `Builder::timer_slack` (and `QueueBuilder::timer_slack`);
+    /// `None`: its default.
+    pub timer_slack: Option<Duration>,
     /// Run the peers too (see [`Side::of`]) and print them beside.
     pub compare: bool,
     /// Hidden: this process is a child started by `--compare` (or by
@@ -123,6 +126,12 @@ Options:
                       (default: schedgroup's own, 1 ms); with lateness
                       --compare, schedgroup also runs at its default tick,
                       to show what the finer one changes
+    --timer-slack DURATION
+                      how late the OS may wake schedgroup's threads for a
+                      deadline (Builder::timer_slack, QueueBuilder::timer_slack;
+                      default: schedgroup's own, 20us); larger saves CPU
+                      when deadlines are close together, smaller starts
+                      tasks sooner
     --compare         also run the peers, each right after schedgroup in a
                       child process of this binary, and print them beside:
                       burst, idle, scale: the Go package's design
@@ -156,6 +165,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Parsed, UsageErro
     let mut observe = None;
     let mut max_pending = None;
     let mut tick = None;
+    let mut timer_slack = None;
     let mut compare = false;
     let mut child = None;
     let mut args = args.into_iter();
@@ -187,7 +197,18 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Parsed, UsageErro
                 None => compare = true,
                 Some(_) => return Err(UsageError("--compare takes no value".into())),
             },
-            "--tick" => tick = Some(parse_tick(&value("a duration, e.g. 100us or 1ms")?)?),
+            "--tick" => {
+                tick = Some(parse_duration(
+                    "--tick",
+                    &value("a duration, e.g. 100us or 1ms")?,
+                )?)
+            }
+            "--timer-slack" => {
+                timer_slack = Some(parse_duration(
+                    "--timer-slack",
+                    &value("a duration, e.g. 50us")?,
+                )?)
+            }
             "--child" => {
                 let name = value("a side, e.g. heap")?;
                 child = Some(
@@ -257,6 +278,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Parsed, UsageErro
         observe: observe.unwrap_or(Duration::from_secs_f64(DEFAULT_OBSERVE_SECS)),
         max_pending: max_pending.unwrap_or(DEFAULT_MAX_PENDING),
         tick,
+        timer_slack,
         compare,
         child,
     }))
@@ -293,6 +315,10 @@ impl Config {
             args.push("--tick".into());
             args.push(format!("{}ns", tick.as_nanos()));
         }
+        if let Some(slack) = self.timer_slack {
+            args.push("--timer-slack".into());
+            args.push(format!("{}ns", slack.as_nanos()));
+        }
         args
     }
 }
@@ -323,10 +349,10 @@ fn parse_secs(flag: &str, text: &str) -> Result<Duration, UsageError> {
     Ok(Duration::from_secs_f64(secs))
 }
 
-/// A duration with a unit: `ns`, `us` (or `µs`), `ms` or `s`, fractions
-/// ok; more than 0 and at most [`MAX_TICK`].
-fn parse_tick(text: &str) -> Result<Duration, UsageError> {
-    let bad = |why: &str| UsageError(format!("--tick: `{text}` {why}"));
+/// `--tick` or `--timer-slack`: a duration with a unit: `ns`, `us` (or
+/// `µs`), `ms` or `s`, fractions ok; more than 0 and at most [`MAX_TICK`].
+fn parse_duration(flag: &str, text: &str) -> Result<Duration, UsageError> {
+    let bad = |why: &str| UsageError(format!("{flag}: `{text}` {why}"));
     let trimmed = text.trim();
     let split = trimmed
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -346,11 +372,11 @@ fn parse_tick(text: &str) -> Result<Duration, UsageError> {
     if !secs.is_finite() || secs > MAX_TICK.as_secs_f64() {
         return Err(bad("is too long (at most 1 hour)"));
     }
-    let tick = Duration::from_secs_f64(secs);
-    if tick.is_zero() {
+    let parsed = Duration::from_secs_f64(secs);
+    if parsed.is_zero() {
         return Err(bad("must be at least 1 ns"));
     }
-    Ok(tick)
+    Ok(parsed)
 }
 
 #[cfg(test)]
@@ -367,13 +393,28 @@ mod tests {
 
     #[test]
     fn tick_takes_a_unit_and_refuses_nonsense() {
-        assert_eq!(parse_tick("100us").ok(), Some(Duration::from_micros(100)));
-        assert_eq!(parse_tick("100µs").ok(), Some(Duration::from_micros(100)));
-        assert_eq!(parse_tick("0.5ms").ok(), Some(Duration::from_micros(500)));
-        assert_eq!(parse_tick("2s").ok(), Some(Duration::from_secs(2)));
-        assert_eq!(parse_tick("250ns").ok(), Some(Duration::from_nanos(250)));
+        assert_eq!(
+            parse_duration("--tick", "100us").ok(),
+            Some(Duration::from_micros(100))
+        );
+        assert_eq!(
+            parse_duration("--tick", "100µs").ok(),
+            Some(Duration::from_micros(100))
+        );
+        assert_eq!(
+            parse_duration("--tick", "0.5ms").ok(),
+            Some(Duration::from_micros(500))
+        );
+        assert_eq!(
+            parse_duration("--tick", "2s").ok(),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(
+            parse_duration("--tick", "250ns").ok(),
+            Some(Duration::from_nanos(250))
+        );
         for bad in ["100", "0ms", "1 fortnight", "ms", "7200s", "1e400s", "-1ms"] {
-            assert!(parse_tick(bad).is_err(), "{bad} was accepted");
+            assert!(parse_duration("--tick", bad).is_err(), "{bad} was accepted");
         }
     }
 
@@ -381,6 +422,7 @@ mod tests {
     fn a_child_gets_the_tick_and_only_its_modes_sides() {
         let config = parse_args("--mode lateness --tick 100us --compare").unwrap();
         assert_eq!(config.tick, Some(Duration::from_micros(100)));
+        assert_eq!(config.timer_slack, None);
         let args = config.child_args(Side::Pool, None).join(" ");
         assert!(args.contains("--child pool"), "{args}");
         assert!(args.contains("--tick 100000ns"), "{args}");
@@ -391,5 +433,16 @@ mod tests {
         assert!(parse_args("--mode queue --child heap").is_err());
         assert!(parse_args("--mode schedule --observe 1").is_err());
         assert!(parse_args("--mode queue --observe 1 --tasks 10").is_ok());
+    }
+
+    #[test]
+    fn a_child_gets_the_timer_slack() {
+        let config = parse_args("--mode lateness --timer-slack 50us --compare").unwrap();
+        assert_eq!(config.timer_slack, Some(Duration::from_micros(50)));
+        let args = config.child_args(Side::Wheel, None).join(" ");
+        assert!(args.contains("--timer-slack 50000ns"), "{args}");
+        assert_eq!(parse_args(&args).unwrap().timer_slack, config.timer_slack);
+        assert!(parse_args("--timer-slack 0us").is_err());
+        assert!(parse_args("--timer-slack 50").is_err());
     }
 }

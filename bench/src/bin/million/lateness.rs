@@ -12,8 +12,8 @@
 //! nanoseconds, into its own preallocated slot, so the percentiles are
 //! exact (nearest rank over all N), and a negative value is an early start.
 //! schedgroup's own `Group::stats().lateness` is printed beside: it is
-//! measured when a worker takes the task, from the deadline rounded up to
-//! a tick, and kept in a histogram whose values are bucket upper bounds.
+//! measured when a worker takes the task, from the deadline, and kept in a
+//! histogram whose values are bucket upper bounds.
 //!
 //! CPU: per thread from schedstat, the timer thread (schedgroup's driver,
 //! the Go design's timer; scheduled-thread-pool has none) and the workers,
@@ -55,11 +55,16 @@ fn lead(n: usize) -> Duration {
     MIN_LEAD.max(per_task)
 }
 
-/// schedgroup's tick, for the tables: `"1.0 ms (default)"`.
-fn tick_label(tick: Option<Duration>) -> String {
-    match tick {
+/// schedgroup's tick (and timer slack, if given), for the tables:
+/// `"1.0 ms tick (default)"`, `"1.0 ms tick (default), 50.0 µs slack"`.
+fn tick_label(tick: Option<Duration>, slack: Option<Duration>) -> String {
+    let tick = match tick {
         Some(tick) => format!("{} tick", duration(tick)),
         None => format!("{} tick (default)", duration(DEFAULT_TICK)),
+    };
+    match slack {
+        Some(slack) => format!("{tick}, {} slack", duration(slack)),
+        None => tick,
     }
 }
 
@@ -103,20 +108,24 @@ pub fn run(config: &Config) -> Result<(), Failure> {
         count(n),
         duration(config.delay),
         duration(lead(n)),
-        tick_label(config.tick)
+        tick_label(config.tick, config.timer_slack)
     );
     println!("each task stores Instant::now() - its requested deadline first thing (exact, nearest-rank percentiles)");
     println!("(each closure captures one Arc and its index: 16 bytes, so schedgroup boxes it)");
     println!();
-    let wheel_name = format!("schedgroup, {}", tick_label(config.tick));
+    let wheel_name = format!(
+        "schedgroup, {}",
+        tick_label(config.tick, config.timer_slack)
+    );
     let mut sides = Sides::new(Side::Wheel, wheel_name, measure::<Group>(config));
     if config.compare {
-        if config.tick.is_some() {
+        if config.tick.is_some() || config.timer_slack.is_some() {
             let default_tick = Config {
                 tick: None,
+                timer_slack: None,
                 ..config.clone()
             };
-            let name = format!("schedgroup, {}", tick_label(None));
+            let name = format!("schedgroup, {}", tick_label(None, None));
             sides.add_child(&default_tick, Side::Wheel, name)?;
         }
         sides.add_child(config, Side::Heap, HeapGroup::NAME)?;
@@ -234,11 +243,10 @@ fn print_table(config: &Config, both: &Sides) {
     println!(" CPU time, and time runnable but waiting for a CPU; switches from its status; workers: N threads.");
     println!(" utime+stime also counts threads that exited during the run)");
     println!(
-        "(stats(): from the deadline rounded up to schedgroup's tick to when a worker took the task,\n histogram bucket upper bounds (<= 12.5% high); the rows above it also count the rounding, up to one tick)"
+        "(stats(): from the deadline to when a worker took the task, histogram bucket upper bounds (<= 12.5% high))"
     );
     if both.heap().is_some() {
         println!("{}", figures::PEER_NOTE);
-        println!("  (the heap keeps exact Instants: no tick rounding)");
     }
     if both.peer(Side::Pool).is_some() {
         println!("{}", figures::POOL_NOTE);

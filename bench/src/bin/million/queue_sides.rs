@@ -55,10 +55,17 @@ pub fn lead(n: usize) -> Duration {
 }
 
 fn new_queue(config: &Config) -> Queue<u64> {
-    match config.tick {
-        Some(tick) => Queue::builder().tick(tick).build(),
-        None => Queue::new(),
+    if config.tick.is_none() && config.timer_slack.is_none() {
+        return Queue::new();
     }
+    let mut builder = Queue::builder();
+    if let Some(tick) = config.tick {
+        builder = builder.tick(tick);
+    }
+    if let Some(slack) = config.timer_slack {
+        builder = builder.timer_slack(slack);
+    }
+    builder.build()
 }
 
 fn runtime() -> Runtime {

@@ -69,7 +69,7 @@ pub fn run(config: &Config) -> Result<(), Failure> {
     );
 
     // Every deadline lies in [first_deadline, last_deadline]: each is the
-    // instant of its `delay` call plus `delay`, rounded up to a tick.
+    // instant of its `delay` call plus `delay`.
     let first_deadline = start + delay;
     let last_deadline = scheduled + delay;
     println!(

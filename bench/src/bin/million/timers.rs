@@ -39,12 +39,19 @@ pub trait Timers: Sized {
     const TIMER_THREAD: &'static str;
 }
 
-/// schedgroup's group, with `--tick` if given.
+/// schedgroup's group, with `--tick` and `--timer-slack` if given.
 pub fn group(config: &Config) -> Group {
-    match config.tick {
-        Some(tick) => Group::builder().tick(tick).build(),
-        None => Group::new(),
+    if config.tick.is_none() && config.timer_slack.is_none() {
+        return Group::new();
     }
+    let mut builder = Group::builder();
+    if let Some(tick) = config.tick {
+        builder = builder.tick(tick);
+    }
+    if let Some(slack) = config.timer_slack {
+        builder = builder.timer_slack(slack);
+    }
+    builder.build()
 }
 
 /// The worker count of the heap peers: schedgroup's default concurrency cap
