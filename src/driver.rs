@@ -102,14 +102,26 @@ pub(crate) trait Host: Send + Sync + 'static {
     /// to check on work handed over earlier.
     fn nudge(_this: &Arc<Self>) {}
     /// Offers the wake-up for a task's deadline to someone else (a host's
-    /// idle worker, which then takes what is due itself); `true` if taken.
-    /// The driver then looks again only [`FALLBACK`] after the deadline.
-    fn delegate(&self, _deadline: Instant) -> bool {
-        false
+    /// idle worker, which then takes what is due itself). If taken, the
+    /// driver looks again only [`FALLBACK`] after the deadline.
+    fn delegate(_this: &Arc<Self>, _deadline: Instant) -> Delegation {
+        Delegation::Declined
     }
     /// Run the batch of `(deadline, task)`, in that order. Called under
     /// [`Host::hand_off`]; must leave the batch empty.
     fn dispatch(this: &Arc<Self>, batch: &mut Vec<(u64, Self::Task)>);
+}
+
+/// A host's answer to [`Host::delegate`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Delegation {
+    /// Someone else wakes for the deadline.
+    Taken,
+    /// Nobody can: the driver wakes for it itself.
+    Declined,
+    /// Ask again at this instant, before the deadline (someone is being
+    /// made ready to watch it, but not this early).
+    AskAgainAt(Instant),
 }
 
 /// Most tasks the driver takes out of the wheels before handing them to the
@@ -169,9 +181,11 @@ pub(crate) fn drive<H: Host>(
         let mut until = deadline_of(clock, next);
         // A task's deadline (not the stop's) may be left to an idle worker.
         if let Some(at) = until.filter(|_| tasks_next == Some(next)) {
-            if host.delegate(at) {
-                until = Some(at.checked_add(FALLBACK).unwrap_or(at));
-            }
+            until = match H::delegate(host, at) {
+                Delegation::Taken => Some(at.checked_add(FALLBACK).unwrap_or(at)),
+                Delegation::Declined => Some(at),
+                Delegation::AskAgainAt(sooner) => Some(sooner.min(at)),
+            };
         }
         // An insert before `next` still wakes the driver, delegated or not.
         wakeup.parked_until.store(next, Ordering::SeqCst);

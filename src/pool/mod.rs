@@ -23,8 +23,15 @@ use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
+use crate::driver::Delegation;
 use crate::sync::{thread, thread_local, Arc, Condvar, Mutex, MutexGuard};
 use crate::task::Task;
+
+/// How long before a deadline a worker is started to watch it when none is
+/// alive (see [`Pool::delegate`]): longer than starting a thread takes
+/// (0.3–0.6 ms on the 2-vCPU development VM, measured as the lateness of
+/// the first task after an idle spell).
+pub(crate) const WATCHER_LEAD: Duration = Duration::from_millis(2);
 
 /// What the pool needs from whoever owns it.
 pub(crate) trait Owner: Send + Sync + 'static {
@@ -140,16 +147,45 @@ impl Pool {
     /// `deadline` and takes what is due itself ([`Owner::take_due`]), so
     /// the first due task starts after one thread's wake-up rather than
     /// two (the owner's, then a worker's), and a run of close deadlines
-    /// costs the watcher's wake-ups only. Returns whether it was taken:
-    /// the owner then need only look again later, in case the watcher is
-    /// busy when the deadline comes.
-    pub(crate) fn delegate(&self, deadline: Instant) -> bool {
+    /// costs the watcher's wake-ups only. If it is taken, the owner need only
+    /// look again later, in case the watcher is busy when the deadline
+    /// comes.
+    ///
+    /// With no worker alive at all (the owner was idle for a while), one
+    /// is started [`WATCHER_LEAD`] before the deadline to watch it: starting
+    /// a thread takes longer than waking one, and the first task after an
+    /// idle spell would otherwise wait for it. Until then the owner is told
+    /// to ask again, so that nothing is started for a deadline far away.
+    pub(crate) fn delegate<O: Owner>(&self, owner: &Arc<O>, deadline: Instant) -> Delegation {
         let mut queue = self.queue.lock();
-        let alive_then = Instant::now()
+        let now = Instant::now();
+        let alive_then = now
             .checked_add(self.keep_alive)
             .map_or(true, |end| deadline <= end);
-        if queue.shut_down || queue.idle == 0 || !alive_then {
-            return false;
+        if queue.shut_down || !alive_then {
+            return Delegation::Declined;
+        }
+        if queue.idle == 0 {
+            if queue.workers > 0 || self.keep_alive < WATCHER_LEAD || !owner.may_start() {
+                return Delegation::Declined;
+            }
+            if let Some(start) = deadline
+                .checked_sub(WATCHER_LEAD)
+                .filter(|&start| start > now)
+            {
+                return Delegation::AskAgainAt(start);
+            }
+            // The new worker finds nothing to run and `watch` set, and
+            // watches it.
+            queue.watch = Some(
+                queue
+                    .watch
+                    .map_or(deadline, |watched| watched.min(deadline)),
+            );
+            return match Self::spawn_worker(owner, &mut queue) {
+                true => Delegation::Taken,
+                false => Delegation::Declined,
+            };
         }
         let sooner = queue.watch.map_or(true, |watched| deadline < watched);
         if sooner {
@@ -162,7 +198,19 @@ impl Pool {
             // looks again (rare: an earlier schedule while one watches).
             self.work_arrived.notify_all();
         }
-        true
+        Delegation::Taken
+    }
+
+    /// Starts a worker thread; `false` if the OS refused one.
+    fn spawn_worker<O: Owner>(owner: &Arc<O>, queue: &mut Queue) -> bool {
+        let worker_owner = Arc::clone(owner);
+        let spawned = thread::Builder::new()
+            .name("schedgroup-worker".into())
+            .spawn(move || worker_owner.pool().work(&worker_owner));
+        if spawned.is_ok() {
+            queue.workers += 1;
+        }
+        spawned.is_ok()
     }
 
     /// Makes sure queued tasks do not wait for a worker while one is idle
@@ -210,13 +258,8 @@ impl Pool {
         let live = queue.workers.saturating_sub(queue.blocked) + queue.resuming;
         let spawn = (startable - woken).min(self.max_workers.saturating_sub(live));
         for _ in 0..spawn {
-            let worker_owner = Arc::clone(owner);
-            let spawned = thread::Builder::new()
-                .name("schedgroup-worker".into())
-                .spawn(move || worker_owner.pool().work(&worker_owner));
-            match spawned {
-                Ok(_) => queue.workers += 1,
-                Err(_) => break,
+            if !Self::spawn_worker(owner, &mut queue) {
+                break;
             }
         }
         let by_driver = SUBMITTING_WORKER.with(Cell::get) == Submitter::Driver;

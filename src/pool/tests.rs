@@ -158,3 +158,41 @@ fn a_panicking_task_costs_its_worker_nothing() {
     assert_eq!(ran.load(Ordering::SeqCst), 3);
     owner.pool.shut_down();
 }
+
+#[test]
+fn with_no_worker_alive_one_is_started_shortly_before_a_deadline_to_watch_it() {
+    let owner = recorder(4);
+    let far = Instant::now() + Duration::from_secs(30);
+    // Far away: nothing is started, the driver is to ask again in time.
+    assert_eq!(
+        owner.pool.delegate(&owner, far),
+        Delegation::AskAgainAt(far - WATCHER_LEAD)
+    );
+    assert_eq!(owner.pool.queue.lock().workers, 0);
+    // Close: a worker is started, and it watches the deadline.
+    let soon = Instant::now() + WATCHER_LEAD / 2;
+    assert_eq!(owner.pool.delegate(&owner, soon), Delegation::Taken);
+    assert_eq!(owner.pool.queue.lock().workers, 1);
+    assert!(eventually(|| {
+        let queue = owner.pool.queue.lock();
+        queue.watched || queue.watch.is_none()
+    }));
+    // Once it is alive (idle, or watching), it is the one asked.
+    let later = Instant::now() + Duration::from_secs(20);
+    assert_eq!(owner.pool.delegate(&owner, later), Delegation::Taken);
+    assert_eq!(owner.pool.queue.lock().workers, 1);
+    owner.pool.shut_down();
+}
+
+#[test]
+fn no_worker_is_started_ahead_when_it_would_retire_before_the_deadline() {
+    let owner = Arc::new(Recorder {
+        pool: Pool::new(4, WATCHER_LEAD / 4, Duration::from_micros(20)),
+        allow: AtomicBool::new(true),
+        finished: AtomicUsize::new(0),
+        panics: AtomicUsize::new(0),
+    });
+    let soon = Instant::now() + WATCHER_LEAD / 2;
+    assert_eq!(owner.pool.delegate(&owner, soon), Delegation::Declined);
+    assert_eq!(owner.pool.queue.lock().workers, 0);
+}

@@ -7,7 +7,7 @@ use std::task::Waker;
 use std::time::{Duration, Instant};
 
 use crate::clock::Clock;
-use crate::driver::{self, earliest, hand_over_due, Host, Wakeup};
+use crate::driver::{self, earliest, hand_over_due, Delegation, Host, Wakeup};
 use crate::shard::Shard;
 use crate::sync::{
     thread, thread_index, Arc, AtomicBool, AtomicUsize, Condvar, Mutex, MutexGuard, Ordering,
@@ -218,19 +218,19 @@ impl<T: Send + 'static> Host for QueueShared<T> {
 
     fn all_empty(&self) {}
 
-    fn delegate(&self, deadline: Instant) -> bool {
-        let mut ready = self.ready.lock();
+    fn delegate(this: &Arc<Self>, deadline: Instant) -> Delegation {
+        let mut ready = this.ready.lock();
         if ready.watchers == 0 {
             ready.watch = None;
-            return false;
+            return Delegation::Declined;
         }
         if ready.watch != Some(deadline) {
             // The deadline changed since the receivers went to sleep (an
             // earlier insert woke the driver, say): they look again.
             ready.watch = Some(deadline);
-            self.arrived.notify_all();
+            this.arrived.notify_all();
         }
-        true
+        Delegation::Taken
     }
 
     fn dispatch(this: &Arc<Self>, batch: &mut Vec<(u64, T)>) {

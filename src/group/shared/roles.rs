@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use super::Shared;
 use crate::clock::Clock;
-use crate::driver::{hand_over_due, Host, Wakeup, BATCH_LIMIT};
+use crate::driver::{hand_over_due, Delegation, Host, Wakeup, BATCH_LIMIT};
 use crate::error::Error;
 use crate::pool::{Owner, Pool, Tagged};
 use crate::shard::Shard;
@@ -53,8 +53,8 @@ impl Host for Shared {
         this.pool.nudge(this);
     }
 
-    fn delegate(&self, deadline: Instant) -> bool {
-        self.pool.delegate(deadline)
+    fn delegate(this: &Arc<Self>, deadline: Instant) -> Delegation {
+        this.pool.delegate(this, deadline)
     }
 
     fn dispatch(this: &Arc<Self>, batch: &mut Vec<(u64, Task)>) {
