@@ -231,6 +231,10 @@ impl<T: Send + 'static> Queue<T> {
     /// assert_eq!(queue.recv_timeout(Duration::from_millis(5)), None);
     /// ```
     pub fn recv_timeout(&self, timeout: Duration) -> Option<T> {
+        // A value already there needs no clock read for the timeout.
+        if let Some(value) = self.try_recv() {
+            return Some(value);
+        }
         self.recv_until(Instant::now().checked_add(timeout))
     }
 
@@ -250,7 +254,7 @@ impl<T: Send + 'static> Queue<T> {
         if let Some(value) = self.shared.ready().values.pop_front() {
             return Some(value);
         }
-        QueueShared::take_expired(&self.shared);
+        QueueShared::take_expired_part(&self.shared);
         self.shared.ready().values.pop_front()
     }
 

@@ -7,7 +7,7 @@ use std::task::Waker;
 use std::time::{Duration, Instant};
 
 use crate::clock::Clock;
-use crate::driver::{self, earliest, hand_over_due, Delegation, Host, Wakeup};
+use crate::driver::{self, earliest, hand_over_due, Delegation, Host, Wakeup, BATCH_LIMIT};
 use crate::shard::Shard;
 use crate::sync::{
     thread, thread_index, Arc, AtomicBool, AtomicUsize, Condvar, Mutex, MutexGuard, Ordering,
@@ -115,6 +115,17 @@ impl<T: Send + 'static> QueueShared<T> {
         let now = this.clock.reached();
         let mut batch = Vec::new();
         hand_over_due(this, now, usize::MAX, &mut batch).0
+    }
+
+    /// [`take_expired`](QueueShared::take_expired), but at most
+    /// [`BATCH_LIMIT`] of them, earliest first: a receiver that found
+    /// nothing ready gets the first of a million expired values after
+    /// moving a part of them, not all (the rest follow, part by part, as
+    /// it or the driver look again), and `ready` stays small.
+    pub(crate) fn take_expired_part(this: &Arc<Self>) -> usize {
+        let now = this.clock.reached();
+        let mut batch = Vec::new();
+        hand_over_due(this, now, BATCH_LIMIT, &mut batch).0
     }
 }
 
