@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: the time bounds and watchdogs,
 //! drop and per-task counters, the quiet intentional panics, one RNG, the far
-//! past, recorders for `ManualClock` tests, and the `/proc` readers of the
+//! past, recorders for `ManualClock` tests, the `Wheel` tests' advance
+//! helpers, and the `/proc` readers of the
 //! thread tests.
 //!
 //! Each test binary compiles its own copy (`mod support;`) and uses only
@@ -15,6 +16,7 @@ pub mod panics;
 pub mod rng;
 pub mod threads;
 pub mod watchdog;
+pub mod wheel;
 
 pub use counters::task_counters;
 pub use drops::{DropCounter, DropFlags, DropToken};
