@@ -1,8 +1,7 @@
 //! Helpers shared by the integration tests: the time bounds and watchdogs,
 //! drop and per-task counters, the quiet intentional panics, one RNG, the far
 //! past, recorders for `ManualClock` tests, the `Wheel` tests' advance
-//! helpers, and the `/proc` readers of the
-//! thread tests.
+//! helpers, and the `/proc` readers of the thread tests.
 //!
 //! Each test binary compiles its own copy (`mod support;`) and uses only
 //! some of it, hence the `allow`s.
