@@ -237,11 +237,18 @@ impl Pool {
     /// machine is busy, or it was) shares them out at once instead.
     fn wake_or_spawn<O: Owner>(&self, owner: &Arc<O>, mut queue: MutexGuard<'_, Queue>) {
         let mut startable = queue.tasks.len().min(queue.room(self.max_workers));
+        // Workers neither idle nor busy (starting, between two chunks, or a
+        // watcher handing over what came due) look at the queue before they
+        // wait again: each will take a share without being woken, so none
+        // is spawned in its place.
+        let mut looking = queue.workers.saturating_sub(queue.busy + queue.idle);
         match SUBMITTING_WORKER.with(Cell::get) {
             Submitter::Driver => {}
             Submitter::WatcherOnTime if queue.tasks.len() <= MAX_CHUNK => startable = 0,
             Submitter::WatcherOnTime | Submitter::WatcherLate => {
+                // The submitting watcher is one of the lookers: counted here.
                 startable = startable.saturating_sub(1);
+                looking = looking.saturating_sub(1);
             }
         }
         let woken = startable.min(queue.idle);
@@ -252,11 +259,13 @@ impl Pool {
                 self.work_arrived.notify_one();
             }
         }
-        // A worker between two chunks is neither busy nor idle: it is about
-        // to look at the queue itself. Spawning only while the live workers
-        // that are not blocked stay within the cap leaves the work to it.
+        // New threads only for what neither the woken nor the looking
+        // workers take, and only while the live workers that are not
+        // blocked stay within the cap.
         let live = queue.workers.saturating_sub(queue.blocked) + queue.resuming;
-        let spawn = (startable - woken).min(self.max_workers.saturating_sub(live));
+        let spawn = (startable - woken)
+            .saturating_sub(looking)
+            .min(self.max_workers.saturating_sub(live));
         for _ in 0..spawn {
             if !Self::spawn_worker(owner, &mut queue) {
                 break;

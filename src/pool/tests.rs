@@ -196,3 +196,26 @@ fn no_worker_is_started_ahead_when_it_would_retire_before_the_deadline() {
     assert_eq!(owner.pool.delegate(&owner, soon), Delegation::Declined);
     assert_eq!(owner.pool.queue.lock().workers, 0);
 }
+
+#[test]
+fn a_worker_about_to_look_at_the_queue_is_not_replaced_by_a_new_thread() {
+    let owner = recorder(4);
+    // A worker neither idle nor busy: starting up, or between two chunks.
+    // (Here a stand-in that never comes: the queue is taken back below.)
+    owner.pool.queue.lock().workers += 1;
+    let ran = Arc::new(AtomicUsize::new(0));
+    let mut batch = vec![(1, counting(&ran))];
+    owner.pool.submit(&owner, &mut batch);
+    assert_eq!(
+        owner.pool.queue.lock().workers,
+        1,
+        "a thread was started for a task the looking worker takes"
+    );
+    // Two tasks: one for it, one more thread for the other.
+    let mut batch = vec![(2, counting(&ran))];
+    owner.pool.submit(&owner, &mut batch);
+    assert_eq!(owner.pool.queue.lock().workers, 2);
+    assert!(eventually(|| ran.load(Ordering::SeqCst) >= 1));
+    owner.pool.queue.lock().workers -= 1;
+    drop(owner.pool.shut_down());
+}
