@@ -14,24 +14,9 @@ impl Levels {
     /// Moves `now` towards `target`, handing the entries due on the way to
     /// `expired` (at most `budget` of them, the overdue ones all at once) and
     /// taking them out of `entries`. Returns whether it reached `target`;
-    /// if not, `now` is the deadline of the entries left due.
+    /// if not, `now` is the deadline of the entries left due. Once there,
+    /// it does a part of the cascades to come (`ahead.rs`).
     pub(crate) fn advance<T>(
-        &mut self,
-        entries: &mut Store<T>,
-        target: u64,
-        budget: usize,
-        expired: &mut impl FnMut(Key, u64, T),
-    ) -> bool {
-        let reached = self.advance_to(entries, target, budget, expired);
-        if reached {
-            self.move_ahead(entries);
-        }
-        reached
-    }
-
-    /// [`advance`](Levels::advance) without the part of a cascade it does
-    /// ahead of time.
-    fn advance_to<T>(
         &mut self,
         entries: &mut Store<T>,
         target: u64,
@@ -49,8 +34,7 @@ impl Levels {
             if !self.current.is_empty() {
                 // The rest of the current slot, and so everything, is due
                 // after the target.
-                self.now = target;
-                return true;
+                break;
             }
             let Some((level, slot)) = self.next_event() else {
                 break;
@@ -68,6 +52,7 @@ impl Levels {
             }
         }
         self.now = target;
+        self.move_ahead(entries);
         true
     }
 
