@@ -47,6 +47,9 @@ use store::Store;
 /// * [`advance`](Wheel::advance) costs time proportional to the entries it
 ///   hands over or files anew and to the 11 levels, never to the number of
 ///   slots it skips: advancing from 0 to `u64::MAX` is as cheap as by one.
+///   Each call also files up to 64 entries of slots it will reach later one
+///   level down ahead of time, so that reaching a slot that holds many
+///   entries does not cost one call all of them at once.
 /// * Every `u64` deadline is valid, `u64::MAX` included; deadlines at or
 ///   before [`now`](Wheel::now) are due at the next `advance`.
 /// * A [`Key`] never outlives its entry: once the entry is gone, the key
@@ -55,7 +58,8 @@ use store::Store;
 /// Bookkeeping is 20 bytes per entry beyond `T` (deadline, two `u32` links
 /// and a generation; the slot an entry is linked in is not stored: the ends
 /// of each slot's list name it), rounded up to `T`'s alignment (8 at least),
-/// plus a fixed 6.2 KB of slot lists. The slab grows in chunks of 16,384
+/// plus a fixed 12.4 KB of slot lists (half of it the spare lists of the
+/// slots filed ahead of time). The slab grows in chunks of 16,384
 /// entries, so it never copies more than one chunk.
 ///
 /// ```
