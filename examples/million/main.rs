@@ -2,12 +2,12 @@
 //! closures pending on one `Group`, and the scale experiments.
 //!
 //! ```text
-//! cargo run --release -p schedgroup-bench --bin million
-//! cargo run --release -p schedgroup-bench --bin million -- --tasks 100000 --delay 1
-//! cargo run --release -p schedgroup-bench --bin million -- --mode burst --compare
-//! cargo run --release -p schedgroup-bench --bin million -- --mode lateness --compare --tick 100us
-//! cargo run --release -p schedgroup-bench --bin million -- --mode queue --compare
-//! cargo run --release -p schedgroup-bench --bin million -- --help
+//! cargo run --release --example million
+//! cargo run --release --example million -- --tasks 100000 --delay 1
+//! cargo run --release --example million -- --mode burst --compare
+//! cargo run --release --example million -- --mode lateness --compare --tick 100us
+//! cargo run --release --example million -- --mode queue --compare
+//! cargo run --release --example million -- --help
 //! ```
 //!
 //! Each experiment (`--mode`) is one module beside this file and

@@ -103,7 +103,7 @@ pub fn usage() -> String {
     }
     format!(
         "\
-Usage: cargo run --release -p schedgroup-bench --bin million -- [OPTIONS]
+Usage: cargo run --release --example million -- [OPTIONS]
 
 Schedules many closures on one schedgroup::Group (or values on one
 schedgroup::Queue: --mode queue), each closure capturing one Arc and
