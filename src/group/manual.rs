@@ -40,7 +40,7 @@ impl<T: Send + 'static> Driven for Arc<QueueShared<T>> {
     }
 
     fn run_due(&self) -> usize {
-        QueueShared::take_expired(self)
+        QueueShared::take_expired(self, usize::MAX)
     }
 
     fn is_gone(&self) -> bool {

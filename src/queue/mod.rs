@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 pub use builder::QueueBuilder;
 pub use recv::Recv;
 pub(crate) use shared::QueueShared;
+use shared::RECEIVE_PART;
 
 use crate::sync::Arc;
 use crate::wheel::Key;
@@ -254,7 +255,7 @@ impl<T: Send + 'static> Queue<T> {
         if let Some(value) = self.shared.ready().values.pop_front() {
             return Some(value);
         }
-        QueueShared::take_expired_part(&self.shared);
+        QueueShared::take_expired(&self.shared, RECEIVE_PART);
         self.shared.ready().values.pop_front()
     }
 

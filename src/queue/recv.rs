@@ -43,7 +43,7 @@ impl<T: Send + 'static> Future for Recv<'_, T> {
         if let Some(value) = this.take() {
             return Poll::Ready(value);
         }
-        QueueShared::take_expired(this.shared);
+        QueueShared::take_expired(this.shared, usize::MAX);
         let mut ready = this.shared.ready();
         if let Some(value) = ready.values.pop_front() {
             drop(ready);

@@ -49,6 +49,10 @@ pub(crate) struct Ready<T> {
     pub(crate) watch: Option<Instant>,
 }
 
+/// Most expired values a receiver moves into `ready` when it found none
+/// there: the driver's own part size.
+pub(crate) const RECEIVE_PART: usize = BATCH_LIMIT;
+
 impl<T: Send + 'static> QueueShared<T> {
     /// Builds a queue's state and starts its driver thread (none on a
     /// manual clock).
@@ -104,28 +108,21 @@ impl<T: Send + 'static> QueueShared<T> {
     #[inline]
     pub(crate) fn expire_if_reached(this: &Arc<Self>, tick: u64) {
         if this.clock.is_manual() && tick <= this.clock.reached() {
-            QueueShared::take_expired(this);
+            QueueShared::take_expired(this, usize::MAX);
         }
     }
 
-    /// Moves every value expired by the clock's now into `ready` (on the
-    /// calling thread: a receiver need not wait for the driver to wake).
-    /// Returns how many it moved.
-    pub(crate) fn take_expired(this: &Arc<Self>) -> usize {
+    /// Moves up to `limit` values expired by the clock's now into `ready`,
+    /// earliest first (on the calling thread: a receiver need not wait for
+    /// the driver to wake). Returns how many it moved. A receiver that found
+    /// nothing ready passes [`RECEIVE_PART`]: it gets the first of a million
+    /// expired values after moving a part of them, not all (the rest follow,
+    /// part by part, as it or the driver look again), and `ready` stays
+    /// small.
+    pub(crate) fn take_expired(this: &Arc<Self>, limit: usize) -> usize {
         let now = this.clock.reached();
         let mut batch = Vec::new();
-        hand_over_due(this, now, usize::MAX, &mut batch).0
-    }
-
-    /// [`take_expired`](QueueShared::take_expired), but at most
-    /// [`BATCH_LIMIT`] of them, earliest first: a receiver that found
-    /// nothing ready gets the first of a million expired values after
-    /// moving a part of them, not all (the rest follow, part by part, as
-    /// it or the driver look again), and `ready` stays small.
-    pub(crate) fn take_expired_part(this: &Arc<Self>) -> usize {
-        let now = this.clock.reached();
-        let mut batch = Vec::new();
-        hand_over_due(this, now, BATCH_LIMIT, &mut batch).0
+        hand_over_due(this, now, limit, &mut batch).0
     }
 }
 

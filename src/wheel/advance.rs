@@ -172,7 +172,14 @@ impl Levels {
     /// `advance` loads next, sorting it once if it came out of order.
     fn cascade<T>(&mut self, level: usize, slot: usize, entries: &mut Store<T>) {
         self.take_ahead(level, slot, entries);
-        let mut index = self.levels[level].take_slot(slot).head;
+        let list = self.levels[level].take_slot(slot);
+        self.refile_all(list.head, entries);
+    }
+
+    /// Files anew every entry of a list taken out of its place (from
+    /// `head`, following the links it still has).
+    pub(super) fn refile_all<T>(&mut self, head: u32, entries: &mut Store<T>) {
+        let mut index = head;
         while !is_sentinel(index) {
             index = self.refile(index, entries);
         }

@@ -119,10 +119,7 @@ impl Levels {
             } else {
                 // A reset moved it past the slot: file it where it belongs
                 // now, a slot further ahead.
-                let place = self.place_in_slot(deadline);
-                let entry = &mut entries[index];
-                (entry.prev, entry.next) = (place.prev, place.next);
-                self.link(place, index, deadline, entries);
+                self.refile(index, entries);
             }
         }
         budget
@@ -186,10 +183,7 @@ impl Levels {
             self.levels[level - 1].put_slot(below, list);
         }
         debug_assert!(self.ahead[level].lists.is_empty());
-        let mut index = first.head;
-        while !is_sentinel(index) {
-            index = self.refile(index, entries);
-        }
+        self.refile_all(first.head, entries);
     }
 
     /// The first deadline of spare list `below` of `level`: the start of
