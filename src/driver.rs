@@ -165,15 +165,19 @@ pub(crate) fn drive<H: Host>(
             stop_at = None;
             host.deadline_passed();
         }
-        let (handed, tasks_next, all_empty) = hand_over_due(host, now, BATCH_LIMIT, &mut due);
+        let scan = hand_over_due(host, now, BATCH_LIMIT, &mut due);
+        let tasks_next = scan.next;
         let next = earliest(stop_at, tasks_next);
-        if handed > 0 {
+        if scan.handed > 0 {
             wakeup.parked_until.store(AWAKE, Ordering::SeqCst);
             // Time passed while dispatching: look again before parking.
             continue;
         }
-        if all_empty {
+        if scan.all_empty {
             host.all_empty();
+        }
+        if scan.drained {
+            give_back_memory(host.shards());
         }
         H::nudge(host);
         // Deadline 0 is always due already, and AWAKE must not be one.
@@ -193,56 +197,82 @@ pub(crate) fn drive<H: Host>(
     }
 }
 
+/// What [`hand_over_due`] did, and what it left in the shards.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Scan {
+    /// How many tasks it handed over.
+    pub(crate) handed: usize,
+    /// The earliest deadline left.
+    pub(crate) next: Option<u64>,
+    /// Whether every shard is now empty.
+    pub(crate) all_empty: bool,
+    /// Whether some shard is empty and still holds a burst's memory (see
+    /// [`give_back_memory`]).
+    pub(crate) drained: bool,
+}
+
 /// Takes the tasks due at `now`, up to `limit`, and dispatches them, all
-/// under the host's hand-off lock. Returns how many it handed over, the
-/// earliest deadline left and whether every shard is now empty.
+/// under the host's hand-off lock.
 pub(crate) fn hand_over_due<H: Host>(
     host: &Arc<H>,
     now: u64,
     limit: usize,
     due: &mut Vec<(u64, H::Task)>,
-) -> (usize, Option<u64>, bool) {
+) -> Scan {
     let _hand_off = host.hand_off();
-    let (next, all_empty) = take_due(&**host, now, limit, due);
-    let handed = due.len();
-    if handed > 0 {
+    let mut scan = take_due(&**host, now, limit, due);
+    scan.handed = due.len();
+    if scan.handed > 0 {
         H::dispatch(host, due);
     }
     debug_assert!(due.is_empty(), "dispatch left tasks behind");
-    (handed, next, all_empty)
+    scan
+}
+
+/// Gives back the memory that drained shards hold. Only threads whose
+/// time matters little do it (the driver between scans, whoever advances
+/// a manual clock), never one about to run or receive what it just took.
+pub(crate) fn give_back_memory<T>(shards: &[Arc<Shard<T>>]) {
+    shards.iter().for_each(|shard| shard.give_back_memory());
 }
 
 /// Moves the tasks due at `now`, from every shard, up to `limit` of them,
 /// into `due` in deadline order (each shard hands over in order; a stable
 /// sort merges the runs of several), counting them as fired under each
-/// shard's lock. Returns the earliest pending deadline left and whether
-/// every shard is now empty. If the limit stopped it, tasks are still due
-/// (the deadline returned is not after `now`); a later call takes them.
+/// shard's lock. If the limit stopped it, tasks are still due (the
+/// deadline returned is not after `now`); a later call takes them.
 fn take_due<H: Host + ?Sized>(
     host: &H,
     now: u64,
     limit: usize,
     due: &mut Vec<(u64, H::Task)>,
-) -> (Option<u64>, bool) {
-    let mut next = None;
-    let mut all_empty = true;
+) -> Scan {
+    let mut scan = Scan {
+        handed: 0,
+        next: None,
+        all_empty: true,
+        drained: false,
+    };
     let mut shards_that_fired = 0;
     for shard in host.shards() {
         let before = due.len();
         let room = limit.saturating_sub(before);
         if room == 0 {
             // The other shards were not looked at: they may hold anything.
-            return (Some(now), false);
+            scan.next = Some(now);
+            scan.all_empty = false;
+            break;
         }
-        let (shard_next, empty) = shard.advance(now, room, due, |count| host.fired(count));
+        let left = shard.advance(now, room, due, |count| host.fired(count));
         shards_that_fired += usize::from(due.len() > before);
-        next = earliest(next, shard_next);
-        all_empty &= empty;
+        scan.next = earliest(scan.next, left.next);
+        scan.all_empty &= left.empty;
+        scan.drained |= left.drained;
     }
     if shards_that_fired > 1 {
         due.sort_by_key(|&(deadline, _)| deadline);
     }
-    (next, all_empty)
+    scan
 }
 
 /// The earlier of two optional ticks.
@@ -260,5 +290,86 @@ fn deadline_of(clock: &Clock, next: u64) -> Option<Instant> {
         None
     } else {
         clock.instant_of(next)
+    }
+}
+
+#[cfg(all(test, not(feature = "loom")))]
+mod tests {
+    use super::*;
+    use crate::sync::{Mutex, Parker};
+    use crate::unwind::PanicLog;
+
+    /// A host of bare shards whose tasks are their own deadlines.
+    struct Shards {
+        shards: Vec<Arc<Shard<u64>>>,
+        clock: Clock,
+        wakeup: Arc<Wakeup>,
+        hand_off: Mutex<()>,
+    }
+
+    impl Shards {
+        fn new(count: usize) -> Self {
+            let clock = Clock::new(Instant::now(), Duration::from_millis(1));
+            let wakeup = Arc::new(Wakeup::new(Parker::new().unparker()));
+            let panics = Arc::new(PanicLog::default());
+            let shards = (0..count)
+                .map(|_| {
+                    let shard = Shard::new(clock.clone(), Arc::clone(&wakeup), Arc::clone(&panics));
+                    Arc::new(shard)
+                })
+                .collect();
+            Shards {
+                shards,
+                clock,
+                wakeup,
+                hand_off: Mutex::new(()),
+            }
+        }
+    }
+
+    impl Host for Shards {
+        type Task = u64;
+        fn shards(&self) -> &[Arc<Shard<u64>>] {
+            &self.shards
+        }
+        fn clock(&self) -> &Clock {
+            &self.clock
+        }
+        fn wakeup(&self) -> &Wakeup {
+            &self.wakeup
+        }
+        fn shutting_down(&self) -> bool {
+            false
+        }
+        fn hand_off(&self) -> MutexGuard<'_, ()> {
+            self.hand_off.lock()
+        }
+        fn fired(&self, _count: usize) {}
+        fn deadline_passed(&self) {}
+        fn all_empty(&self) {}
+        fn dispatch(_this: &Arc<Self>, batch: &mut Vec<(u64, u64)>) {
+            batch.clear();
+        }
+    }
+
+    #[test]
+    fn a_take_cut_short_by_its_limit_is_still_in_deadline_order() {
+        // Shard `s` holds deadlines s, s + 4, s + 8, ...: every shard's
+        // tasks interleave with the others'.
+        let host = Shards::new(4);
+        for deadline in 0..400u64 {
+            let shard = &host.shards[deadline as usize % 4];
+            shard.insert(deadline, deadline).unwrap();
+        }
+        let mut due = Vec::new();
+        // The limit runs out in the third shard, before the fourth is seen.
+        let scan = take_due(&host, 1_000, 250, &mut due);
+        assert_eq!(due.len(), 250);
+        assert!(
+            due.windows(2).all(|pair| pair[0].0 <= pair[1].0),
+            "handed over out of deadline order"
+        );
+        assert_eq!(scan.next, Some(1_000), "tasks are still due");
+        assert!(!scan.all_empty);
     }
 }

@@ -23,6 +23,11 @@ use std::time::Duration;
 pub struct Stats {
     /// Tasks scheduled and not yet due (what [`Group::len`](crate::Group::len) says).
     pub pending: usize,
+    /// Tasks the group has memory for without allocating more: the pending
+    /// ones and room for others (each takes 32 bytes plus its closure's
+    /// box). It grows with the pending count; once a burst has drained,
+    /// the group's driver gives the memory back, down to a few thousand.
+    pub capacity: usize,
     /// Tasks due and handed to the workers, not finished (queued for a
     /// worker or running).
     pub running: usize,

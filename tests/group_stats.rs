@@ -342,3 +342,46 @@ fn schedules_refused_after_cancel_count_as_canceled() {
     assert_eq!(group.stats().canceled, before + 3);
     assert_eq!(group.stats().fired, 0);
 }
+
+/// Polls `capacity` until it reads 0, under a watchdog: the memory is given
+/// back by the driver on its next look, not by `wait()`.
+fn capacity_reaches_zero(what: &str, capacity: impl Fn() -> usize + Send + 'static) {
+    within(what, STEP_TIMEOUT, move || {
+        while capacity() > 0 {
+            thread::sleep(MS);
+        }
+    });
+}
+
+#[test]
+fn a_drained_burst_gives_its_memory_back() {
+    let group = Group::new();
+    let handles: Vec<_> = (0..20_000).map(|_| group.delay(HOUR, || {})).collect();
+    assert!(group.stats().capacity >= 20_000);
+    for handle in &handles {
+        assert!(handle.reset_after(Duration::ZERO));
+    }
+    wait_within(&group, STEP_TIMEOUT).unwrap();
+    let handle = group.clone();
+    capacity_reaches_zero("the burst's memory to be given back", move || {
+        handle.stats().capacity
+    });
+    // And it grows again for the next burst.
+    group.delay(HOUR, || {});
+    assert!(group.stats().capacity >= 1);
+}
+
+#[test]
+fn a_drained_burst_gives_its_memory_back_on_a_manual_clock() {
+    let clock = ManualClock::new();
+    let group = Group::builder().clock(clock.clone()).build();
+    for _ in 0..20_000 {
+        group.delay(MS, || {});
+    }
+    assert!(group.stats().capacity >= 20_000);
+    advance(&clock, MS);
+    let handle = group.clone();
+    capacity_reaches_zero("the burst's memory to be given back", move || {
+        handle.stats().capacity
+    });
+}

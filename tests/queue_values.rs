@@ -294,3 +294,44 @@ fn flag_waker() -> (std::task::Waker, impl Fn() -> bool) {
     let waker = std::task::Waker::from(flag.clone());
     (waker, move || flag.0.load(Ordering::SeqCst))
 }
+
+#[test]
+fn a_drained_burst_gives_its_memory_back() {
+    let queue = Arc::new(Queue::new());
+    let keys: Vec<_> = (0..20_000u64)
+        .map(|value| queue.insert(value, HOUR))
+        .collect();
+    assert!(queue.capacity() >= 20_000);
+    for key in &keys {
+        assert!(queue.reset(key, Duration::ZERO));
+    }
+    let receiver = Arc::clone(&queue);
+    let received = within("the burst to be received", STEP_TIMEOUT, move || {
+        let values: HashSet<u64> = (0..20_000).map(|_| receiver.recv()).collect();
+        values.len()
+    });
+    assert_eq!(received, 20_000);
+    // Given back by the queue's driver on its next look, not by a receiver.
+    let watched = Arc::clone(&queue);
+    within(
+        "the burst's memory to be given back",
+        STEP_TIMEOUT,
+        move || {
+            while watched.capacity() > 0 {
+                thread::sleep(MS);
+            }
+        },
+    );
+}
+
+#[test]
+fn a_drained_burst_gives_its_memory_back_on_a_manual_clock() {
+    let (clock, queue) = manual();
+    for value in 0..20_000u64 {
+        queue.insert(value, MS);
+    }
+    assert!(queue.capacity() >= 20_000);
+    advance(&clock, MS);
+    assert_eq!(ready(&queue).len(), 20_000);
+    assert_eq!(queue.capacity(), 0, "no driver: the advance gave it back");
+}

@@ -319,6 +319,21 @@ impl<T: Send + 'static> Queue<T> {
         self.shared.pending() + self.shared.ready().values.len()
     }
 
+    /// How many values the queue has memory for without allocating more:
+    /// those pending and room for others. It grows with the pending count;
+    /// once a burst has expired and been received, the queue's driver gives
+    /// the memory back, down to a few thousand.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let queue = schedgroup::Queue::new();
+    /// queue.insert((), Duration::from_secs(60));
+    /// assert!(queue.capacity() >= 1);
+    /// ```
+    pub fn capacity(&self) -> usize {
+        self.shared.capacity()
+    }
+
     /// Whether the queue holds no value.
     ///
     /// ```

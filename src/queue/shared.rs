@@ -7,7 +7,9 @@ use std::task::Waker;
 use std::time::{Duration, Instant};
 
 use crate::clock::Clock;
-use crate::driver::{self, earliest, hand_over_due, Delegation, Host, Wakeup, BATCH_LIMIT};
+use crate::driver::{
+    self, earliest, give_back_memory, hand_over_due, Delegation, Host, Wakeup, BATCH_LIMIT,
+};
 use crate::shard::Shard;
 use crate::sync::{
     thread, thread_index, Arc, AtomicBool, AtomicUsize, Condvar, Mutex, MutexGuard, Ordering,
@@ -122,13 +124,23 @@ impl<T: Send + 'static> QueueShared<T> {
     pub(crate) fn take_expired(this: &Arc<Self>, limit: usize) -> usize {
         let now = this.clock.reached();
         let mut batch = Vec::new();
-        hand_over_due(this, now, limit, &mut batch).0
+        let scan = hand_over_due(this, now, limit, &mut batch);
+        if scan.drained && this.clock.is_manual() {
+            // No driver thread to do it (and no real time to lose).
+            give_back_memory(&this.shards);
+        }
+        scan.handed
     }
 }
 
 impl<T> QueueShared<T> {
     pub(crate) fn clock(&self) -> &Clock {
         &self.clock
+    }
+
+    /// How many values the shards have memory for.
+    pub(crate) fn capacity(&self) -> usize {
+        self.shards.iter().map(|shard| shard.capacity()).sum()
     }
 
     /// This thread's shard and its number.

@@ -148,6 +148,12 @@ impl<T> Chunk<T> {
         std::mem::take(&mut self.slab)
     }
 
+    /// The memory of a chunk that holds nothing, taken out for the caller
+    /// to free (the count stays); `None` if it holds entries or no memory.
+    pub(crate) fn take_unused(&mut self) -> Option<Slab<Entry<T>>> {
+        (self.slab.is_empty() && self.slab.capacity() > 0).then(|| self.release())
+    }
+
     /// Gives back the memory past the last live entry (all of it when empty).
     pub(crate) fn shrink_to_fit(&mut self) {
         if self.slab.is_empty() {
@@ -162,6 +168,21 @@ impl<T> Drop for Chunk<T> {
     /// Drops the values, which the slab does not (see [`Entry::value`]).
     fn drop(&mut self) {
         drop(Drain::new(vec![self.release()]));
+    }
+}
+
+/// Memory taken out of a store's empty chunks ([`Store::take_unused`]):
+/// the slabs hold no value, so dropping this only frees memory, which the
+/// taker does where it holds no lock.
+///
+/// [`Store::take_unused`]: super::store::Store::take_unused
+#[derive(Debug)]
+pub(crate) struct UnusedMemory<T>(pub(super) Vec<Slab<Entry<T>>>);
+
+impl<T> UnusedMemory<T> {
+    /// How many entries the memory had room for.
+    pub(crate) fn capacity(&self) -> usize {
+        self.0.iter().map(Slab::capacity).sum()
     }
 }
 

@@ -23,6 +23,7 @@ mod tests;
 use entry::Entry;
 use std::mem::ManuallyDrop;
 
+pub(crate) use chunk::UnusedMemory;
 pub use entry::Key;
 use levels::Levels;
 use store::Store;
@@ -369,6 +370,15 @@ impl<T> Wheel<T> {
     pub fn shrink_to_fit(&mut self) {
         self.entries.shrink_to_fit();
         self.levels.shrink_to_fit();
+    }
+
+    /// Takes out the memory of the slab chunks that hold no entry (all of
+    /// them, if the wheel is empty), for the caller to free outside its
+    /// lock: freeing megabytes takes long enough to delay whoever waits for
+    /// that lock. Keys stay as safe as after [`shrink_to_fit`](Wheel::shrink_to_fit).
+    pub(crate) fn take_unused_memory(&mut self) -> UnusedMemory<T> {
+        self.levels.shrink_to_fit();
+        self.entries.take_unused()
     }
 
     /// Spends `count` generations of the slab chunk that the next insert

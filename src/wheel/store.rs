@@ -14,7 +14,7 @@
 use std::collections::VecDeque;
 use std::num::NonZeroU32;
 
-use super::chunk::{Chunk, Drain, CHUNK_BITS, CHUNK_LEN};
+use super::chunk::{Chunk, Drain, UnusedMemory, CHUNK_BITS, CHUNK_LEN};
 use super::entry::{Entry, Key};
 use super::list::{Links, FIRST_SENTINEL, NIL};
 
@@ -215,6 +215,24 @@ impl<T> Store<T> {
         self.chunks.iter_mut().for_each(Chunk::shrink_to_fit);
         self.allocated = self.chunks.iter().map(Chunk::capacity).sum();
         self.rebuild_with_room();
+    }
+
+    /// Takes out the memory of every chunk that holds no entry, for the
+    /// caller to free; forgets no count.
+    pub(crate) fn take_unused(&mut self) -> UnusedMemory<T> {
+        let unused = UnusedMemory(
+            self.chunks
+                .iter_mut()
+                .filter_map(Chunk::take_unused)
+                .collect(),
+        );
+        self.allocated -= unused.capacity();
+        debug_assert_eq!(
+            self.allocated,
+            self.chunks.iter().map(Chunk::capacity).sum::<usize>()
+        );
+        self.rebuild_with_room();
+        unused
     }
 
     /// Makes sure `current` names a chunk with room and memory for an insert.

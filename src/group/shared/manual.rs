@@ -41,7 +41,7 @@ impl Shared {
             this.wait_until_settled();
             // No limit: whoever advances a manual clock runs what is due
             // in one batch, in deadline order across shards.
-            let (handed, _, _) = hand_over_due(this, now, usize::MAX, &mut due);
+            let handed = hand_over_due(this, now, usize::MAX, &mut due).handed;
             if handed == 0 {
                 if this.is_settled() {
                     break;

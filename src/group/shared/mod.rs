@@ -284,6 +284,7 @@ impl Shared {
         let (panicked, _) = self.panics.snapshot();
         Stats {
             pending,
+            capacity: self.shards.iter().map(|shard| shard.capacity()).sum(),
             running: in_flight,
             fired: self.fired.load(Ordering::Relaxed),
             canceled: removed + dropped,

@@ -88,8 +88,8 @@ impl Owner for Shared {
         // Only ever delegated on the real clock, which `now` was read from.
         debug_assert!(!this.clock.is_manual());
         let now = this.clock.reached_at(now);
-        let (_, next, _) = hand_over_due(this, now, BATCH_LIMIT, batch);
-        this.clock.instant_of(next?)
+        let scan = hand_over_due(this, now, BATCH_LIMIT, batch);
+        this.clock.instant_of(scan.next?)
     }
 
     fn claimed(&self, deadlines: &mut dyn Iterator<Item = u64>) {
