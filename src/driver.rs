@@ -236,11 +236,21 @@ pub(crate) fn give_back_memory<T>(shards: &[Arc<Shard<T>>]) {
     shards.iter().for_each(|shard| shard.give_back_memory());
 }
 
-/// Moves the tasks due at `now`, from every shard, up to `limit` of them,
-/// into `due` in deadline order (each shard hands over in order; a stable
-/// sort merges the runs of several), counting them as fired under each
-/// shard's lock. If the limit stopped it, tasks are still due (the
-/// deadline returned is not after `now`); a later call takes them.
+/// Moves the tasks due at `now`, from every shard, into `due` in deadline
+/// order, counting them as fired under each shard's lock: up to `limit`
+/// of them (at least one per shard), unless more are needed to keep the
+/// order (below). If the limit
+/// stopped it, tasks are still due (the deadline returned is not after
+/// `now`); a later call takes them, and none of them is due before the
+/// last one taken now.
+///
+/// Each shard hands over in order, so one shard's part is easy; several
+/// shards' parts must be merged, and a part cut short by the limit leaves
+/// that shard's later tasks behind while another shard's part may already
+/// hold later ones. So, once the first pass is done, every shard that
+/// stopped short before `latest` (the latest deadline taken) also hands
+/// over what it holds due before `latest`: then nothing left anywhere is
+/// due before anything taken, and one sort merges the parts.
 fn take_due<H: Host + ?Sized>(
     host: &H,
     now: u64,
@@ -253,24 +263,45 @@ fn take_due<H: Host + ?Sized>(
         all_empty: true,
         drained: false,
     };
+    let shards = host.shards();
+    // Where each shard stopped short, if one did.
+    let mut stopped: Vec<Option<u64>> = Vec::new();
     let mut shards_that_fired = 0;
-    for shard in host.shards() {
+    for (number, shard) in shards.iter().enumerate() {
         let before = due.len();
-        let room = limit.saturating_sub(before);
-        if room == 0 {
-            // The other shards were not looked at: they may hold anything.
-            scan.next = Some(now);
-            scan.all_empty = false;
-            break;
-        }
+        // Every shard hands over at least one task, so that each one's
+        // stopping point is known.
+        let room = limit.saturating_sub(before).max(1);
         let left = shard.advance(now, room, due, |count| host.fired(count));
         shards_that_fired += usize::from(due.len() > before);
+        if left.stopped_at.is_some() {
+            stopped.resize(shards.len(), None);
+            stopped[number] = left.stopped_at;
+        }
         scan.next = earliest(scan.next, left.next);
         scan.all_empty &= left.empty;
         scan.drained |= left.drained;
     }
-    if shards_that_fired > 1 {
-        due.sort_by_key(|&(deadline, _)| deadline);
+    if shards_that_fired > 1 || !stopped.is_empty() {
+        let latest = due.iter().map(|&(deadline, _)| deadline).max();
+        if let Some(latest) = latest.filter(|_| shards.len() > 1) {
+            // A shard stopped at `at` holds nothing due before `at`, and
+            // `at <= latest - 1 < now`: this takes only what is due before
+            // `latest`, however much that is.
+            for (shard, stopped_at) in shards.iter().zip(&stopped) {
+                if stopped_at.is_some_and(|at| at < latest) {
+                    let before = due.len();
+                    shard.advance(latest - 1, usize::MAX, due, |count| host.fired(count));
+                    shards_that_fired += usize::from(due.len() > before);
+                }
+            }
+        }
+        if shards_that_fired > 1 {
+            due.sort_by_key(|&(deadline, _)| deadline);
+        }
+    }
+    if !stopped.is_empty() {
+        scan.next = Some(now);
     }
     scan
 }
@@ -352,6 +383,24 @@ mod tests {
         }
     }
 
+    /// Takes everything due at `now`, `limit` at a time, and returns the
+    /// deadlines in the order they were handed over.
+    fn take_all(host: &Shards, now: u64, limit: usize) -> Vec<u64> {
+        let mut taken = Vec::new();
+        let mut due = Vec::new();
+        loop {
+            let scan = take_due(host, now, limit, &mut due);
+            taken.extend(due.drain(..).map(|(deadline, _)| deadline));
+            if scan.next.map_or(true, |next| next > now) {
+                return taken;
+            }
+        }
+    }
+
+    fn in_order(deadlines: &[u64]) -> bool {
+        deadlines.windows(2).all(|pair| pair[0] <= pair[1])
+    }
+
     #[test]
     fn a_take_cut_short_by_its_limit_is_still_in_deadline_order() {
         // Shard `s` holds deadlines s, s + 4, s + 8, ...: every shard's
@@ -362,14 +411,42 @@ mod tests {
             shard.insert(deadline, deadline).unwrap();
         }
         let mut due = Vec::new();
-        // The limit runs out in the third shard, before the fourth is seen.
         let scan = take_due(&host, 1_000, 250, &mut due);
-        assert_eq!(due.len(), 250);
-        assert!(
-            due.windows(2).all(|pair| pair[0].0 <= pair[1].0),
-            "handed over out of deadline order"
-        );
+        let first: Vec<u64> = due.iter().map(|&(deadline, _)| deadline).collect();
+        assert!(in_order(&first), "one take out of deadline order");
+        assert!(first.len() >= 250, "the limit, or more to keep the order");
         assert_eq!(scan.next, Some(1_000), "tasks are still due");
-        assert!(!scan.all_empty);
+        // What is left comes after everything taken.
+        let rest = take_all(&host, 1_000, 250);
+        assert!(rest
+            .iter()
+            .all(|&deadline| deadline >= *first.last().unwrap()));
+        assert_eq!(first.len() + rest.len(), 400);
+    }
+
+    #[test]
+    fn takes_cut_short_hand_everything_over_in_deadline_order() {
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut random = move |below: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % below
+        };
+        for _ in 0..200 {
+            let host = Shards::new(1 + random(5) as usize);
+            let count = random(2_000) as usize;
+            for _ in 0..count {
+                // Few distinct deadlines: many equal ones, as in bursts.
+                let spread = 1 + random(1_000);
+                let deadline = random(spread);
+                let shard = &host.shards[random(host.shards.len() as u64) as usize];
+                shard.insert(deadline, deadline).unwrap();
+            }
+            let limit = 1 + random(300) as usize;
+            let taken = take_all(&host, 1_000, limit);
+            assert!(in_order(&taken), "out of deadline order at limit {limit}");
+            assert_eq!(taken.len(), count, "a task was lost or handed over twice");
+        }
     }
 }

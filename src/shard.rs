@@ -168,11 +168,12 @@ impl<T> Shard<T> {
     ) -> Advanced {
         let mut state = self.state.lock();
         let before = batch.len();
-        state
-            .wheel
-            .advance_at_most_with_deadlines(now, limit, |_key, deadline, task| {
-                batch.push((deadline, task))
-            });
+        let reached =
+            state
+                .wheel
+                .advance_at_most_with_deadlines(now, limit, |_key, deadline, task| {
+                    batch.push((deadline, task))
+                });
         let count = batch.len() - before;
         if count > 0 {
             state.version += 1;
@@ -183,6 +184,7 @@ impl<T> Shard<T> {
         let empty = state.wheel.is_empty();
         Advanced {
             next: state.wheel.next_deadline(),
+            stopped_at: (!reached).then(|| state.wheel.now()),
             empty,
             drained: empty && state.wheel.capacity() > SHRINK_ABOVE,
         }
@@ -212,6 +214,9 @@ impl<T> Shard<T> {
 pub(crate) struct Advanced {
     /// The earliest deadline still pending.
     pub(crate) next: Option<u64>,
+    /// If the limit stopped it short of `now`: the deadline of the tasks it
+    /// left due (no task left is due earlier).
+    pub(crate) stopped_at: Option<u64>,
     /// Whether nothing is pending.
     pub(crate) empty: bool,
     /// Whether nothing is pending and the memory of a burst is still held,
