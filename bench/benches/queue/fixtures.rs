@@ -19,14 +19,27 @@ pub(crate) struct Fill<Q: ValueQueue> {
     queue: Option<Q>,
     keys: Vec<Q::Key>,
     cap: usize,
+    /// `Some`: `insert_at` this instant (an hour out, fixed when the fixture
+    /// is built), which reads no clock; `None`: `insert` with a delay.
+    at: Option<Instant>,
 }
 
 impl<Q: ValueQueue> Fill<Q> {
+    /// Timed `insert(value, FAR)`: reads the clock once per insert.
     pub(crate) fn new(cap: usize) -> Self {
         Fill {
             queue: Some(Q::build()),
             keys: Vec::with_capacity(cap),
             cap,
+            at: None,
+        }
+    }
+
+    /// Timed `insert_at(value, now + FAR)`: the structure alone.
+    pub(crate) fn at(cap: usize) -> Self {
+        Fill {
+            at: Some(Instant::now() + FAR),
+            ..Fill::new(cap)
         }
     }
 
@@ -43,8 +56,17 @@ impl<Q: ValueQueue> Fill<Q> {
             let queue = self.queue.as_mut().expect("built above");
             let first = self.keys.len() as u64;
             let start = Stopwatch::start();
-            for value in first..first + count as u64 {
-                self.keys.push(queue.insert(value, FAR));
+            match self.at {
+                None => {
+                    for value in first..first + count as u64 {
+                        self.keys.push(queue.insert(value, FAR));
+                    }
+                }
+                Some(at) => {
+                    for value in first..first + count as u64 {
+                        self.keys.push(queue.insert_at(value, at));
+                    }
+                }
             }
             total += start.elapsed();
             left -= count;

@@ -11,6 +11,10 @@
 //!   `DelayQueue` is single-threaded and unsynchronised (no lock), never
 //!   polled, inside a current-thread runtime's context; `Queue` takes its
 //!   shard's lock on every call.
+//! * `insert_at/*`: the same with `insert_at` of one instant an hour out
+//!   (fixed when the fixture is built): no clock is read, so this is the
+//!   structure's own cost; `insert` minus `insert_at` is what reading and
+//!   converting "now" costs on the machine.
 //! * `remove_random/*`, `remove_newest/*`: 1,000,000 pending with
 //!   deadlines uniform in 1 h + `0..2^20` ms; batches of up to 250,000 are
 //!   removed (timed: the value comes back) and replaced (untimed); random
@@ -100,6 +104,18 @@ fn bench_operations(c: &mut Criterion, scale: Scale) {
         &mut group,
         BenchmarkId::new("insert", "delayqueue"),
         || Fill::<Dq>::new(fill),
+        Fill::run,
+    );
+    bench_lazily(
+        &mut group,
+        BenchmarkId::new("insert_at", "schedgroup"),
+        || Fill::<Sg>::at(fill),
+        Fill::run,
+    );
+    bench_lazily(
+        &mut group,
+        BenchmarkId::new("insert_at", "delayqueue"),
+        || Fill::<Dq>::at(fill),
         Fill::run,
     );
     for (name, order) in [

@@ -1,7 +1,7 @@
 //! The value queues the `queue` group measures, behind one small trait:
 //! schedgroup's `Queue<u64>` and tokio-util's `DelayQueue<u64>`.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use schedgroup::{Queue, QueueKey};
 use tokio_util::time::{delay_queue, DelayQueue};
@@ -11,6 +11,7 @@ pub(crate) trait ValueQueue {
     type Key;
     fn build() -> Self;
     fn insert(&mut self, value: u64, delay: Duration) -> Self::Key;
+    fn insert_at(&mut self, value: u64, deadline: Instant) -> Self::Key;
     fn remove(&mut self, key: &Self::Key) -> Option<u64>;
 }
 
@@ -27,6 +28,11 @@ impl ValueQueue for Sg {
     #[inline]
     fn insert(&mut self, value: u64, delay: Duration) -> QueueKey {
         self.0.insert(value, delay)
+    }
+
+    #[inline]
+    fn insert_at(&mut self, value: u64, deadline: Instant) -> QueueKey {
+        self.0.insert_at(value, deadline)
     }
 
     #[inline]
@@ -49,6 +55,12 @@ impl ValueQueue for Dq {
     #[inline]
     fn insert(&mut self, value: u64, delay: Duration) -> delay_queue::Key {
         self.0.insert(value, delay)
+    }
+
+    #[inline]
+    fn insert_at(&mut self, value: u64, deadline: Instant) -> delay_queue::Key {
+        self.0
+            .insert_at(value, tokio::time::Instant::from_std(deadline))
     }
 
     #[inline]
