@@ -110,6 +110,10 @@ pub(crate) trait Host: Send + Sync + 'static {
     /// Run the batch of `(deadline, task)`, in that order. Called under
     /// [`Host::hand_off`]; must leave the batch empty.
     fn dispatch(this: &Arc<Self>, batch: &mut Vec<(u64, Self::Task)>);
+    /// Called by [`hand_over_due`] once the hand-off lock is released,
+    /// for what dispatching should not do under it (a pool starting
+    /// threads).
+    fn after_hand_off(_this: &Arc<Self>) {}
 }
 
 /// A host's answer to [`Host::delegate`].
@@ -219,13 +223,17 @@ pub(crate) fn hand_over_due<H: Host>(
     limit: usize,
     due: &mut Vec<(u64, H::Task)>,
 ) -> Scan {
-    let _hand_off = host.hand_off();
+    let hand_off = host.hand_off();
     let mut scan = take_due(&**host, now, limit, due);
     scan.handed = due.len();
     if scan.handed > 0 {
         H::dispatch(host, due);
     }
     debug_assert!(due.is_empty(), "dispatch left tasks behind");
+    drop(hand_off);
+    if scan.handed > 0 {
+        H::after_hand_off(host);
+    }
     scan
 }
 

@@ -24,7 +24,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 use crate::driver::Delegation;
-use crate::sync::{thread, thread_local, Arc, Condvar, Mutex, MutexGuard};
+use crate::sync::{thread, thread_local, Arc, AtomicUsize, Condvar, Mutex, MutexGuard, Ordering};
 use crate::task::Task;
 
 /// How long before a deadline a worker is started to watch it when none is
@@ -71,6 +71,10 @@ pub(crate) struct Pool {
     keep_alive: Duration,
     /// Each worker's timer slack (see `sync::set_timer_slack`).
     timer_slack: Duration,
+    /// Workers counted in `Queue::workers` whose threads are not started
+    /// yet: [`Pool::start_counted`] starts them once its caller holds no
+    /// lock.
+    to_start: AtomicUsize,
 }
 
 #[derive(Debug, Default)]
@@ -123,14 +127,16 @@ impl Pool {
             max_workers: max_workers.max(1),
             keep_alive,
             timer_slack,
+            to_start: AtomicUsize::new(0),
         }
     }
 
-    /// Queues a whole batch under one lock and wakes or spawns workers for
-    /// it, leaving `batch` empty (its allocation is kept for the next one).
-    /// A pool that was shut down takes nothing: the batch is left as it is,
-    /// for the owner to discard.
-    pub(crate) fn submit<O: Owner>(&self, owner: &Arc<O>, batch: &mut Vec<Tagged>) {
+    /// Queues a whole batch under one lock and wakes workers for it, or
+    /// counts the ones to start ([`Pool::start_counted`] starts them: call
+    /// it once no lock is held), leaving `batch` empty (its allocation is
+    /// kept for the next one). A pool that was shut down takes nothing: the
+    /// batch is left as it is, for the owner to discard.
+    pub(crate) fn submit(&self, batch: &mut Vec<Tagged>) {
         if batch.is_empty() {
             return;
         }
@@ -139,7 +145,7 @@ impl Pool {
             return;
         }
         queue.tasks.extend(batch.drain(..));
-        self.wake_or_spawn(owner, queue);
+        self.wake_or_spawn(queue);
     }
 
     /// Offers to wake for `deadline` in the owner's place: if a worker is
@@ -182,8 +188,11 @@ impl Pool {
                     .watch
                     .map_or(deadline, |watched| watched.min(deadline)),
             );
-            return match Self::spawn_worker(owner, &mut queue) {
-                true => Delegation::Taken,
+            return match Self::start_thread(owner) {
+                true => {
+                    queue.workers += 1;
+                    Delegation::Taken
+                }
                 false => Delegation::Declined,
             };
         }
@@ -201,16 +210,14 @@ impl Pool {
         Delegation::Taken
     }
 
-    /// Starts a worker thread; `false` if the OS refused one.
-    fn spawn_worker<O: Owner>(owner: &Arc<O>, queue: &mut Queue) -> bool {
+    /// Starts a worker thread, already counted in `Queue::workers` or about
+    /// to be; `false` if the OS refused one.
+    fn start_thread<O: Owner>(owner: &Arc<O>) -> bool {
         let worker_owner = Arc::clone(owner);
-        let spawned = thread::Builder::new()
+        thread::Builder::new()
             .name("schedgroup-worker".into())
-            .spawn(move || worker_owner.pool().work(&worker_owner));
-        if spawned.is_ok() {
-            queue.workers += 1;
-        }
-        spawned.is_ok()
+            .spawn(move || worker_owner.pool().work(&worker_owner))
+            .is_ok()
     }
 
     /// Makes sure queued tasks do not wait for a worker while one is idle
@@ -219,12 +226,42 @@ impl Pool {
     pub(crate) fn nudge<O: Owner>(&self, owner: &Arc<O>) {
         let queue = self.queue.lock();
         if !queue.tasks.is_empty() && !queue.shut_down {
-            self.wake_or_spawn(owner, queue);
+            self.wake_or_spawn(queue);
+            self.start_counted(owner);
         }
     }
 
-    /// Wakes idle workers for the queued tasks and spawns more, within the
-    /// room the cap leaves, for those the idle ones cannot take.
+    /// Starts the worker threads [`Pool::wake_or_spawn`] counted: starting
+    /// a thread took 0.1-0.6 ms on the development VM, too long to hold the
+    /// pool's lock (every worker and the driver want it) or an owner's
+    /// hand-off lock (a watcher taking due tasks waits for it) for. Those
+    /// who count workers call it once they hold no lock. If the OS refuses
+    /// every thread, the calling thread runs what is queued itself rather
+    /// than strand it until some later batch finds a thread.
+    pub(crate) fn start_counted<O: Owner>(&self, owner: &Arc<O>) {
+        if self.to_start.load(Ordering::SeqCst) == 0 {
+            return;
+        }
+        let count = self.to_start.swap(0, Ordering::SeqCst);
+        for started in 0..count {
+            if Self::start_thread(owner) {
+                continue;
+            }
+            let mut queue = self.queue.lock();
+            // The ones not started are not workers after all.
+            queue.workers -= count - started;
+            let stranded = queue.workers == 0 && !queue.tasks.is_empty();
+            drop(queue);
+            if stranded {
+                self.run_queued_inline(&**owner);
+            }
+            return;
+        }
+    }
+
+    /// Wakes idle workers for the queued tasks and counts more to start
+    /// (see [`Pool::start_counted`]), within the room the cap leaves, for
+    /// those the idle ones cannot take.
     ///
     /// A worker that submitted the tasks itself (a watcher whose deadline
     /// came) takes a share too. If it woke on time, it takes them on its
@@ -235,7 +272,7 @@ impl Pool {
     /// ([`Pool::nudge`], at most a fallback interval after the deadline),
     /// which wakes an idle worker for them. A watcher that woke late (the
     /// machine is busy, or it was) shares them out at once instead.
-    fn wake_or_spawn<O: Owner>(&self, owner: &Arc<O>, mut queue: MutexGuard<'_, Queue>) {
+    fn wake_or_spawn(&self, mut queue: MutexGuard<'_, Queue>) {
         let mut startable = queue.tasks.len().min(queue.room(self.max_workers));
         // Workers neither idle nor busy (starting, between two chunks, or a
         // watcher handing over what came due) look at the queue before they
@@ -266,18 +303,10 @@ impl Pool {
         let spawn = (startable - woken)
             .saturating_sub(looking)
             .min(self.max_workers.saturating_sub(live));
-        for _ in 0..spawn {
-            if !Self::spawn_worker(owner, &mut queue) {
-                break;
-            }
-        }
-        let by_driver = SUBMITTING_WORKER.with(Cell::get) == Submitter::Driver;
-        if queue.workers == 0 && startable > 0 && by_driver {
-            // The OS refused every thread: rather than strand the batch
-            // until some later batch finds a thread, run it here.
-            drop(queue);
-            self.run_queued_inline(&**owner);
-        }
+        // Counted now, so that the next decision sees them; started by the
+        // caller's `start_counted`, outside the locks.
+        queue.workers += spawn;
+        self.to_start.fetch_add(spawn, Ordering::SeqCst);
     }
 
     /// The calling task is about to block until its own group is idle:
@@ -295,7 +324,8 @@ impl Pool {
             queue.tasks.push_front(task);
         }
         self.room_freed.notify_all();
-        self.wake_or_spawn(owner, queue);
+        self.wake_or_spawn(queue);
+        self.start_counted(owner);
     }
 
     /// The task that called [`Pool::block`] goes on: it waits until the cap

@@ -91,7 +91,8 @@ fn a_task_the_owner_refuses_stays_unstarted_until_taken_back() {
             (tag, task)
         })
         .collect();
-    owner.pool.submit(&owner, &mut batch);
+    owner.pool.submit(&mut batch);
+    owner.pool.start_counted(&owner);
     assert!(batch.is_empty());
     // Whatever the workers do meanwhile, nothing starts and nothing is lost.
     thread::sleep(Duration::from_millis(20));
@@ -111,7 +112,8 @@ fn a_shut_down_pool_leaves_a_batch_to_its_owner() {
     assert!(owner.pool.shut_down().is_empty());
     let ran = Arc::new(AtomicUsize::new(0));
     let mut batch: Vec<Tagged> = vec![(0, counting(&ran))];
-    owner.pool.submit(&owner, &mut batch);
+    owner.pool.submit(&mut batch);
+    owner.pool.start_counted(&owner);
     assert_eq!(batch.len(), 1);
     assert_eq!(ran.load(Ordering::SeqCst), 0);
 }
@@ -135,7 +137,8 @@ fn a_slow_task_does_not_hold_back_the_rest_of_its_chunk() {
         }),
     ));
     batch.extend((1..=others as u64).map(|tag| (tag, counting(&ran))));
-    owner.pool.submit(&owner, &mut batch);
+    owner.pool.submit(&mut batch);
+    owner.pool.start_counted(&owner);
     assert!(eventually(
         || owner.finished.load(Ordering::SeqCst) == others + 1
     ));
@@ -152,7 +155,8 @@ fn a_panicking_task_costs_its_worker_nothing() {
     let ran = Arc::new(AtomicUsize::new(0));
     let mut batch: Vec<Tagged> = vec![(0, Task::new(|| panic!("boom")))];
     batch.extend((1..=3).map(|tag| (tag, counting(&ran))));
-    owner.pool.submit(&owner, &mut batch);
+    owner.pool.submit(&mut batch);
+    owner.pool.start_counted(&owner);
     assert!(eventually(|| owner.finished.load(Ordering::SeqCst) == 4));
     assert_eq!(owner.panics.load(Ordering::SeqCst), 1);
     assert_eq!(ran.load(Ordering::SeqCst), 3);
@@ -205,7 +209,8 @@ fn a_worker_about_to_look_at_the_queue_is_not_replaced_by_a_new_thread() {
     owner.pool.queue.lock().workers += 1;
     let ran = Arc::new(AtomicUsize::new(0));
     let mut batch = vec![(1, counting(&ran))];
-    owner.pool.submit(&owner, &mut batch);
+    owner.pool.submit(&mut batch);
+    owner.pool.start_counted(&owner);
     assert_eq!(
         owner.pool.queue.lock().workers,
         1,
@@ -213,9 +218,33 @@ fn a_worker_about_to_look_at_the_queue_is_not_replaced_by_a_new_thread() {
     );
     // Two tasks: one for it, one more thread for the other.
     let mut batch = vec![(2, counting(&ran))];
-    owner.pool.submit(&owner, &mut batch);
+    owner.pool.submit(&mut batch);
+    owner.pool.start_counted(&owner);
     assert_eq!(owner.pool.queue.lock().workers, 2);
     assert!(eventually(|| ran.load(Ordering::SeqCst) >= 1));
     owner.pool.queue.lock().workers -= 1;
     drop(owner.pool.shut_down());
+}
+
+#[test]
+fn a_submit_counts_the_threads_it_needs_and_starts_none() {
+    let owner = recorder(2);
+    let ran = Arc::new(AtomicUsize::new(0));
+    let mut batch: Vec<Tagged> = (0..3).map(|tag| (tag, counting(&ran))).collect();
+    // A submit happens under its owner's hand-off lock, which a watcher
+    // taking due tasks waits for: it must not start threads there.
+    owner.pool.submit(&mut batch);
+    assert_eq!(owner.pool.to_start.load(Ordering::SeqCst), 2);
+    assert_eq!(
+        owner.pool.queue.lock().workers,
+        2,
+        "counted, so the cap holds"
+    );
+    assert_eq!(ran.load(Ordering::SeqCst), 0, "no thread was started");
+    owner.pool.start_counted(&owner);
+    assert_eq!(owner.pool.to_start.load(Ordering::SeqCst), 0);
+    assert!(eventually(|| ran.load(Ordering::SeqCst) == 3));
+    // Nothing left to start: a second call does nothing.
+    owner.pool.start_counted(&owner);
+    assert_eq!(owner.pool.queue.lock().workers, 2);
 }

@@ -58,12 +58,16 @@ impl Host for Shared {
     }
 
     fn dispatch(this: &Arc<Self>, batch: &mut Vec<(u64, Task)>) {
-        this.pool.submit(this, batch);
+        this.pool.submit(batch);
         // Only a pool shut down by the group's drop refuses a batch, and only
         // one taken in a race with that drop (a manual clock's advance).
         if !batch.is_empty() {
             this.discard_unstarted(std::mem::take(batch));
         }
+    }
+
+    fn after_hand_off(this: &Arc<Self>) {
+        this.pool.start_counted(this);
     }
 }
 
