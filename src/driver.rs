@@ -336,6 +336,7 @@ fn deadline_of(clock: &Clock, next: u64) -> Option<Instant> {
 mod tests {
     use super::*;
     use crate::sync::{Mutex, Parker};
+    use crate::test_rng::xorshift;
     use crate::unwind::PanicLog;
 
     /// A host of bare shards whose tasks are their own deadlines.
@@ -435,12 +436,7 @@ mod tests {
     #[test]
     fn takes_cut_short_hand_everything_over_in_deadline_order() {
         let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-        let mut random = move |below: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % below
-        };
+        let mut random = move |below: u64| xorshift(&mut seed) % below;
         for _ in 0..200 {
             let host = Shards::new(1 + random(5) as usize);
             let count = random(2_000) as usize;

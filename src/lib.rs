@@ -21,6 +21,8 @@ mod stats;
 mod sync;
 #[allow(unsafe_code)] // the one unsafe module: see its docs
 mod task;
+#[cfg(test)]
+mod test_rng;
 mod unwind;
 mod wheel;
 

@@ -253,12 +253,7 @@ mod tests {
     #[test]
     fn sort_is_by_deadline_then_filing_order_for_every_span_and_length() {
         let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = move || crate::test_rng::xorshift(&mut seed);
         let mut scratch = Vec::new();
         for len in [0, 1, 2, 31, 32, 33, 100, 1000] {
             for span_bits in [0, 1, 7, 8, 9, 15, 16, 17, 40, 64] {

@@ -88,12 +88,7 @@ fn check_order(name: &str, deadlines: &[u64]) -> usize {
     slot.most_runs
 }
 
-fn rng(seed: &mut u64) -> u64 {
-    *seed ^= *seed << 13;
-    *seed ^= *seed >> 7;
-    *seed ^= *seed << 17;
-    *seed
-}
+use crate::test_rng::xorshift as rng;
 
 #[test]
 fn every_insert_order_comes_out_sorted_and_first_filed_first() {

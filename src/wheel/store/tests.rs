@@ -236,12 +236,7 @@ fn assert_consistent(store: &Store<u32>) {
 #[test]
 fn random_operations_keep_the_books_and_never_repeat_a_key() {
     let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    let mut next = move |bound: u64| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state % bound
-    };
+    let mut next = move |bound: u64| crate::test_rng::xorshift(&mut state) % bound;
     let mut store = Store::with_capacity(100);
     let mut live: Vec<(Key, u32)> = Vec::new();
     let mut stale: Vec<Key> = Vec::new();
