@@ -341,7 +341,7 @@ mod tests {
 
     /// A host of bare shards whose tasks are their own deadlines.
     struct Shards {
-        shards: Vec<Arc<Shard<u64>>>,
+        shards: Box<[Arc<Shard<u64>>]>,
         clock: Clock,
         wakeup: Arc<Wakeup>,
         hand_off: Mutex<()>,
@@ -352,12 +352,7 @@ mod tests {
             let clock = Clock::new(Instant::now(), Duration::from_millis(1));
             let wakeup = Arc::new(Wakeup::new(Parker::new().unparker()));
             let panics = Arc::new(PanicLog::default());
-            let shards = (0..count)
-                .map(|_| {
-                    let shard = Shard::new(clock.clone(), Arc::clone(&wakeup), Arc::clone(&panics));
-                    Arc::new(shard)
-                })
-                .collect();
+            let shards = Shard::many(count, &clock, &wakeup, &panics);
             Shards {
                 shards,
                 clock,

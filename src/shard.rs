@@ -53,6 +53,22 @@ impl<T> Shard<T> {
         }
     }
 
+    /// An owner's `count` shards, which share its clock, its driver's
+    /// wake-up and its panic log.
+    pub(crate) fn many(
+        count: usize,
+        clock: &Clock,
+        wakeup: &Arc<Wakeup>,
+        panics: &Arc<PanicLog>,
+    ) -> Box<[Arc<Shard<T>>]> {
+        (0..count)
+            .map(|_| {
+                let (wakeup, panics) = (Arc::clone(wakeup), Arc::clone(panics));
+                Arc::new(Shard::new(clock.clone(), wakeup, panics))
+            })
+            .collect()
+    }
+
     /// The owner's clock.
     #[inline]
     pub(crate) fn clock(&self) -> &Clock {

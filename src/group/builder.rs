@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use super::shared::{Config, Shared};
 use super::{Group, ManualClock};
-use crate::clock::{Clock, Source};
+use crate::clock::Clock;
 use crate::driver::DEFAULT_TIMER_SLACK;
 
 /// Configures a [`Group`]. Obtain one with [`Group::builder`].
@@ -169,11 +169,7 @@ impl Builder {
     pub fn build(self) -> Group {
         let clock = match &self.clock {
             None => Clock::new(Instant::now(), self.tick),
-            Some(manual) => Clock::with_source(
-                Source::Manual(manual.time().clone()),
-                manual.now(),
-                self.tick,
-            ),
+            Some(manual) => manual.clock_with_tick(self.tick),
         };
         let shared = Shared::start(Config {
             clock,

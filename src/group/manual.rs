@@ -4,7 +4,7 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use super::shared::Shared;
-use crate::clock::ManualTime;
+use crate::clock::{Clock, ManualTime, Source};
 use crate::queue::QueueShared;
 use crate::sync::{Arc, Mutex};
 
@@ -180,8 +180,10 @@ impl ManualClock {
         self.live().iter().map(|driven| driven.run_due()).sum()
     }
 
-    pub(crate) fn time(&self) -> &ManualTime {
-        &self.time
+    /// The clock of a group or queue built on this one, with `tick`: its
+    /// origin is this clock's now.
+    pub(crate) fn clock_with_tick(&self, tick: Duration) -> Clock {
+        Clock::with_source(Source::Manual(self.time.clone()), self.now(), tick)
     }
 
     pub(crate) fn attach(&self, group: &Arc<Shared>) {

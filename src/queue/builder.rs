@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use super::shared::QueueShared;
 use super::Queue;
-use crate::clock::{Clock, Source};
+use crate::clock::Clock;
 use crate::driver::DEFAULT_TIMER_SLACK;
 use crate::group::ManualClock;
 
@@ -106,11 +106,7 @@ impl QueueBuilder {
     pub fn build<T: Send + 'static>(self) -> Queue<T> {
         let clock = match &self.clock {
             None => Clock::new(Instant::now(), self.tick),
-            Some(manual) => Clock::with_source(
-                Source::Manual(manual.time().clone()),
-                manual.now(),
-                self.tick,
-            ),
+            Some(manual) => manual.clock_with_tick(self.tick),
         };
         let shared = QueueShared::start(clock, crate::group::shard_count(), self.timer_slack);
         if let Some(manual) = &self.clock {

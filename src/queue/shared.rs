@@ -66,12 +66,7 @@ impl<T: Send + 'static> QueueShared<T> {
         let parker = Parker::new();
         let wakeup = Arc::new(Wakeup::new(parker.unparker()));
         let panics = Arc::new(PanicLog::default());
-        let shards = (0..shards)
-            .map(|_| {
-                let (wakeup, panics) = (Arc::clone(&wakeup), Arc::clone(&panics));
-                Arc::new(Shard::new(clock.clone(), wakeup, panics))
-            })
-            .collect();
+        let shards = Shard::many(shards, &clock, &wakeup, &panics);
         let shared = Arc::new(QueueShared {
             shards,
             clock,

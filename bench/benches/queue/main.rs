@@ -42,6 +42,8 @@ mod fixtures;
 #[path = "../common/lazily.rs"]
 mod lazily;
 mod peers;
+#[path = "../common/setup.rs"]
+mod setup;
 #[path = "../common/stopwatch.rs"]
 mod stopwatch;
 
@@ -173,18 +175,8 @@ fn bench_expiry(c: &mut Criterion, scale: Scale) {
 }
 
 fn main() {
-    // Criterion runs benchmarks for real only under `cargo bench` (which
-    // passes `--bench`); `cargo test --benches` just checks that they run.
-    let scale = if std::env::args().any(|arg| arg == "--bench") {
-        FULL
-    } else {
-        TEST
-    };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .expect("a tokio runtime");
-    // `DelayQueue` creates tokio timers: it needs a runtime context.
+    let scale = if setup::full_run() { FULL } else { TEST };
+    let runtime = setup::tokio_runtime();
     let _context = runtime.enter();
     let mut c = Criterion::default().configure_from_args();
     bench_operations(&mut c, scale);

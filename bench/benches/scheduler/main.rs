@@ -78,6 +78,8 @@ mod fixtures;
 mod lazily;
 mod peers;
 mod reset;
+#[path = "../common/setup.rs"]
+mod setup;
 #[path = "../common/stopwatch.rs"]
 mod stopwatch;
 
@@ -310,18 +312,8 @@ fn bench_threads(c: &mut Criterion, scale: Scale) {
 }
 
 fn main() {
-    // Criterion runs benchmarks for real only under `cargo bench` (which
-    // passes `--bench`); `cargo test --benches` just checks that they run.
-    let scale = if std::env::args().any(|arg| arg == "--bench") {
-        FULL
-    } else {
-        TEST
-    };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .expect("a tokio runtime");
-    // `DelayQueue` creates tokio timers: it needs a runtime context.
+    let scale = if setup::full_run() { FULL } else { TEST };
+    let runtime = setup::tokio_runtime();
     let _context = runtime.enter();
     let mut c = Criterion::default().configure_from_args();
     bench_delay(&mut c, scale);

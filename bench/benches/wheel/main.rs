@@ -65,6 +65,8 @@ mod fixtures;
 #[path = "../common/lazily.rs"]
 mod lazily;
 mod peers;
+#[path = "../common/setup.rs"]
+mod setup;
 
 use std::time::Duration;
 
@@ -220,18 +222,12 @@ fn bench_expiry(c: &mut Criterion, runtime: &Runtime, sizes: &[usize]) {
 }
 
 fn main() {
-    // Criterion runs benchmarks for real only under `cargo bench` (which
-    // passes `--bench`); `cargo test --benches` just checks that they run.
-    let sizes: &[usize] = if std::env::args().any(|arg| arg == "--bench") {
+    let sizes: &[usize] = if setup::full_run() {
         &SIZES
     } else {
         &SIZES[..1]
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .expect("a tokio runtime");
-    // `DelayQueue` creates tokio timers: it needs a runtime context.
+    let runtime = setup::tokio_runtime();
     let _context = runtime.enter();
     let mut c = Criterion::default().configure_from_args();
     bench_ops(&mut c, sizes);

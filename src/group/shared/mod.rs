@@ -115,12 +115,7 @@ impl Shared {
         let parker = Parker::new();
         let wakeup = Arc::new(Wakeup::new(parker.unparker()));
         let panics = Arc::new(PanicLog::default());
-        let shards = (0..shards)
-            .map(|_| {
-                let (wakeup, panics) = (Arc::clone(&wakeup), Arc::clone(&panics));
-                Arc::new(Shard::new(clock.clone(), wakeup, panics))
-            })
-            .collect();
+        let shards = Shard::many(shards, &clock, &wakeup, &panics);
         let shared = Arc::new(Shared {
             shards,
             clock,
