@@ -158,6 +158,13 @@ impl Levels {
                         "{index} due at {deadline} before spare list {id}'s start {start}"
                     );
                 }
+                // Level 1's spare lists become level-0 slots, order bit and all.
+                if level == 1 && self.slot_bits > 0 && ahead.lists.is_ordered(below) {
+                    assert!(
+                        sorted(&list),
+                        "spare list {id} is marked in order: {list:?}"
+                    );
+                }
                 linked += list.len();
             }
         }

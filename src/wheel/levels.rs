@@ -305,14 +305,22 @@ impl Levels {
             return false;
         }
         let (now, tick) = (self.now >> self.slot_bits, old >> self.slot_bits);
-        if level_for(now, tick) == 0 {
+        match level_for(now, tick) {
             // The slot `old` names. If the entry was moved before, it is in
             // an earlier slot, marked then, and this mark is harmless (a
             // slot's first append clears it): an entry is due at or after the
             // start of its slot, which is ahead of `now`'s on its level, so
             // its deadline names a slot on that level or higher, and level 0
             // here means it is on level 0.
-            self.levels[0].mark_unordered(slot_of(tick, 0));
+            0 => self.levels[0].mark_unordered(slot_of(tick, 0)),
+            // In level 1's next slot, the entry may have been moved ahead
+            // into the spare list that becomes level-0 slot `slot_of(tick,
+            // 0)`: marked the same way (harmless if it was not moved yet:
+            // the move files it by its new deadline).
+            1 if self.ahead[1].source == Some(slot_of(tick, 1)) => {
+                self.ahead[1].lists.mark_unordered(slot_of(tick, 0));
+            }
+            _ => {}
         }
         true
     }
