@@ -188,11 +188,11 @@ impl Pool {
                     .watch
                     .map_or(deadline, |watched| watched.min(deadline)),
             );
-            return match Self::start_thread(owner) {
-                true => {
-                    queue.workers += 1;
-                    Delegation::Taken
-                }
+            queue.workers += 1;
+            self.to_start.fetch_add(1, Ordering::SeqCst);
+            drop(queue);
+            return match self.start_counted(owner) {
+                true => Delegation::Taken,
                 false => Delegation::Declined,
             };
         }
@@ -210,8 +210,8 @@ impl Pool {
         Delegation::Taken
     }
 
-    /// Starts a worker thread, already counted in `Queue::workers` or about
-    /// to be; `false` if the OS refused one.
+    /// Starts a worker thread, already counted in `Queue::workers`; `false`
+    /// if the OS refused one.
     fn start_thread<O: Owner>(owner: &Arc<O>) -> bool {
         let worker_owner = Arc::clone(owner);
         thread::Builder::new()
@@ -231,16 +231,18 @@ impl Pool {
         }
     }
 
-    /// Starts the worker threads [`Pool::wake_or_spawn`] counted: starting
+    /// Starts the worker threads counted but not started (by
+    /// [`Pool::wake_or_spawn`], and by [`Pool::delegate`] for a watcher): starting
     /// a thread took 0.1-0.6 ms on the development VM, too long to hold the
     /// pool's lock (every worker and the driver want it) or an owner's
     /// hand-off lock (a watcher taking due tasks waits for it) for. Those
     /// who count workers call it once they hold no lock. If the OS refuses
     /// every thread, the calling thread runs what is queued itself rather
-    /// than strand it until some later batch finds a thread.
-    pub(crate) fn start_counted<O: Owner>(&self, owner: &Arc<O>) {
+    /// than strand it until some later batch finds a thread. `false` if the
+    /// OS refused one.
+    pub(crate) fn start_counted<O: Owner>(&self, owner: &Arc<O>) -> bool {
         if self.to_start.load(Ordering::SeqCst) == 0 {
-            return;
+            return true;
         }
         let count = self.to_start.swap(0, Ordering::SeqCst);
         for started in 0..count {
@@ -255,8 +257,9 @@ impl Pool {
             if stranded {
                 self.run_queued_inline(&**owner);
             }
-            return;
+            return false;
         }
+        true
     }
 
     /// Wakes idle workers for the queued tasks and counts more to start

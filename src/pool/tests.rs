@@ -177,6 +177,8 @@ fn with_no_worker_alive_one_is_started_shortly_before_a_deadline_to_watch_it() {
     let soon = Instant::now() + WATCHER_LEAD / 2;
     assert_eq!(owner.pool.delegate(&owner, soon), Delegation::Taken);
     assert_eq!(owner.pool.queue.lock().workers, 1);
+    // Counted under the lock, started after it, before `delegate` returned.
+    assert_eq!(owner.pool.to_start.load(Ordering::SeqCst), 0);
     assert!(eventually(|| {
         let queue = owner.pool.queue.lock();
         queue.watched || queue.watch.is_none()
