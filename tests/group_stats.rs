@@ -356,7 +356,16 @@ fn capacity_reaches_zero(what: &str, capacity: impl Fn() -> usize + Send + 'stat
 #[test]
 fn a_drained_burst_gives_its_memory_back() {
     let group = Group::new();
-    let handles: Vec<_> = (0..20_000).map(|_| group.delay(HOUR, || {})).collect();
+    let (ran, dropped) = (Arc::new(AtomicUsize::new(0)), DropCounter::new());
+    let handles: Vec<_> = (0..20_000)
+        .map(|_| {
+            let (ran, token) = (Arc::clone(&ran), dropped.token());
+            group.delay(HOUR, move || {
+                let _token = token;
+                ran.fetch_add(1, Ordering::SeqCst);
+            })
+        })
+        .collect();
     assert!(group.stats().capacity >= 20_000);
     for handle in &handles {
         assert!(handle.reset_after(Duration::ZERO));
@@ -366,6 +375,10 @@ fn a_drained_burst_gives_its_memory_back() {
     capacity_reaches_zero("the burst's memory to be given back", move || {
         handle.stats().capacity
     });
+    // Giving the memory back dropped nothing again: each closure ran once
+    // and its captures were dropped once.
+    assert_eq!(ran.load(Ordering::SeqCst), 20_000);
+    assert_eq!(dropped.dropped(), 20_000);
     // And it grows again for the next burst.
     group.delay(HOUR, || {});
     assert!(group.stats().capacity >= 1);
